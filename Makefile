@@ -1,0 +1,60 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a step of theirs.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+export FLASK_APP := wsgi
+
+.PHONY: run test test-sqlite test-pg lint format install translations browser demo bench clean
+
+run: install translations
+	$(BIN)/flask relq init
+	$(BIN)/flask relq demo --if-empty
+	@echo "relq is serving on http://$(HOST):$(PORT)  (Ctrl-C stops it)"
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: install translations browser test-sqlite test-pg
+
+test-sqlite:
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# The same suite on PostgreSQL; it skips, saying why, when the server is not reachable.
+test-pg:
+	$(BIN)/python -m pytest -q -p no:cacheprovider --db=$(PG_URL) -m "not browser"
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt
+	touch $@
+
+translations: install
+	$(BIN)/pybabel compile -q -d relq/translations
+
+# Debian's Chromium drives the browser tests (never `playwright install`: it cannot download here).
+browser:
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "No /usr/bin/chromium and no root: the browser tests will skip (apt-get install chromium)"; fi
+
+# Re-extract the strings to translate after changing templates or code.
+messages: install
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o relq/translations/messages.pot .
+	$(BIN)/pybabel update -q -i relq/translations/messages.pot -d relq/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) instance

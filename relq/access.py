@@ -1,0 +1,168 @@
+"""Who may see and do what: the one scoping function and the named permission checks.
+
+Three layers, each tested:
+1. Every endpoint declares the roles that may call it (`@allow(...)`); an endpoint without a
+   declaration stops the app at start, and `enforce_endpoint_access` runs before every request.
+2. `visible_cases(user)` is the one door to case data: lists, details, counts, searches and
+   exports all start from it. A case outside it is a 404, as if it did not exist.
+3. `can_<verb>(user, obj)` answers for one object and one action, for views and templates alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+from flask import Flask, abort, current_app, request
+from flask_login import current_user
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
+
+from relq.cases.models import FRONT_LINE, OWNER, TRANSITIONS, Case
+from relq.db import db
+from relq.org.models import ROLES, Department, User
+
+ANONYMOUS = "anonymous"
+EVERYONE = frozenset(ROLES)
+F = TypeVar("F", bound=Callable)
+
+
+def allow(*roles: str) -> Callable[[F], F]:
+    """Declare who may call an endpoint: role names, `EVERYONE` logged in, or `ANONYMOUS`."""
+    flat: set[str] = set()
+    for role in roles:
+        flat |= set(role) if isinstance(role, frozenset) else {role}
+    unknown = flat - set(ROLES) - {ANONYMOUS}
+    if unknown:
+        raise ValueError(f"unknown roles {unknown}")
+
+    def decorate(view: F) -> F:
+        view.relq_allow = frozenset(flat)  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+def endpoint_rule(app: Flask, endpoint: str) -> frozenset[str] | None:
+    if endpoint == "static":
+        return frozenset({ANONYMOUS})
+    return getattr(app.view_functions[endpoint], "relq_allow", None)
+
+
+def check_endpoints_declared(app: Flask) -> None:
+    missing = sorted(e for e in app.view_functions if endpoint_rule(app, e) is None)
+    if missing:
+        raise RuntimeError(f"endpoints without an access rule: {', '.join(missing)}")
+
+
+def enforce_endpoint_access():
+    """before_request: refuse a call the endpoint's rule does not allow."""
+    if request.endpoint is None:
+        return None  # 404/405: nothing to guard
+    rule = endpoint_rule(current_app, request.endpoint)
+    if rule is None:
+        abort(500)
+    if ANONYMOUS in rule:
+        return None
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if current_user.role not in rule:
+        abort(403)
+    return None
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        abort(403)
+
+
+# ---- what a user may see -------------------------------------------------------------------
+
+
+def customer_contact_department_ids() -> Select:
+    return select(Department.id).where(Department.is_customer_contact.is_(True))
+
+
+def case_scope(user: User) -> ColumnElement[bool]:
+    """The condition on Case that selects what `user` may see."""
+    if not user.is_active:
+        return false()
+    if user.role in ("executive", "admin"):
+        return true()
+    if user.role == "operator":
+        # The front line sees every case its customer-contact departments took in, wherever
+        # the case was routed afterwards: that is how the answer comes back to them.
+        return Case.intake_department_id.in_(customer_contact_department_ids())
+    if user.role == "lead":
+        return or_(
+            Case.responsible_department_id == user.department_id,
+            Case.intake_department_id == user.department_id,
+        )
+    return false()
+
+
+def visible_cases(user: User) -> Select:
+    return select(Case).where(case_scope(user))
+
+
+def get_case_or_404(case_id: int, user: User) -> Case:
+    case = db.session.scalar(visible_cases(user).where(Case.id == case_id))
+    if case is None:
+        abort(404)
+    return case
+
+
+# ---- what a user may do --------------------------------------------------------------------
+
+
+def sides(user: User, case: Case) -> frozenset[str]:
+    """The parts `user` plays on `case`: front line, owner, both or none."""
+    if not user.is_active:
+        return frozenset()
+    found = set()
+    if user.role == "operator" and user.department.is_customer_contact:
+        found.add(FRONT_LINE)
+    if user.role == "lead":
+        if case.intake_department_id == user.department_id:
+            found.add(FRONT_LINE)
+        if case.responsible_department_id == user.department_id:
+            found.add(OWNER)
+    return frozenset(found)
+
+
+def can_create_case(user: User) -> bool:
+    return (
+        user.is_active and user.role in ("operator", "lead") and user.department.is_customer_contact
+    )
+
+
+def can_edit_case(user: User, case: Case) -> bool:
+    return bool(sides(user, case))
+
+
+def can_add_note(user: User, case: Case) -> bool:
+    return bool(sides(user, case))
+
+
+def can_transition(user: User, case: Case, action: str) -> bool:
+    transition = TRANSITIONS.get(action)
+    return (
+        transition is not None
+        and case.status in transition.sources
+        and bool(transition.sides & sides(user, case))
+    )
+
+
+def allowed_transitions(user: User, case: Case) -> list:
+    return [t for t in TRANSITIONS.values() if can_transition(user, case, t.action)]
+
+
+def can_manage_org(user: User) -> bool:
+    return user.is_active and user.role == "admin"
+
+
+def can_read_audit(user: User) -> bool:
+    return user.is_active and user.role in ("admin", "executive")
+
+
+def roles_allowed(app: Flask, endpoint: str) -> Iterable[str]:
+    return endpoint_rule(app, endpoint) or ()

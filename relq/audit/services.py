@@ -1,0 +1,58 @@
+"""Recording audit events. Every service that changes something calls `record` once per change."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from relq.audit.models import AuditEvent
+from relq.db import db
+from relq.org.models import User
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def record(
+    action: str,
+    *,
+    actor: User | None,
+    entity_type: str,
+    entity_id: int,
+    case_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Add one audit event to the session (the caller's transaction commits it)."""
+    event = AuditEvent(
+        action=action,
+        actor_id=actor.id if actor is not None else None,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        case_id=case_id,
+        before={k: _jsonable(v) for k, v in before.items()} if before else None,
+        after={k: _jsonable(v) for k, v in after.items()} if after else None,
+    )
+    db.session.add(event)
+    return event
+
+
+def diff(obj: Any, changes: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The before and after of the fields that `changes` really changes on `obj`."""
+    before, after = {}, {}
+    for name, value in changes.items():
+        old = getattr(obj, name)
+        if old != value:
+            before[name], after[name] = old, value
+    return before, after
+
+
+def recent_events(limit: int = 200, *, offset: int = 0):
+    return db.session.scalars(
+        select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit).offset(offset)
+    ).all()

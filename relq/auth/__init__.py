@@ -1,0 +1,1 @@
+"""Logging in and out: server-side login sessions that a logout or password change really ends."""

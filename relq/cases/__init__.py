@@ -1,0 +1,1 @@
+"""Cases: what a customer said, what the front line noticed, and where it stands."""

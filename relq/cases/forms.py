@@ -1,0 +1,136 @@
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from flask_babel import get_timezone
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    Form,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+from relq.cases.models import CHANNELS, KINDS, NOTE_KINDS, SEVERITIES, STATUSES
+from relq.db import utcnow
+
+PHONE = Regexp(
+    r"^[0-9０-９+\-ー－()（） ]{6,32}$",
+    message=_l("Enter a phone number (digits, + - and brackets)."),
+)
+EMAIL = Regexp(
+    r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Enter an e-mail address such as name@example.jp.")
+)
+
+
+def _choices(mapping):
+    return [(str(code), label) for code, label in mapping.items()]
+
+
+def to_utc(local_value):
+    """A naive date-time typed in the viewer's zone, as an aware UTC time."""
+    return local_value.replace(tzinfo=ZoneInfo(str(get_timezone()))).astimezone(ZoneInfo("UTC"))
+
+
+class NotInFuture:
+    def __call__(self, form, field):
+        if field.data and to_utc(field.data) > utcnow() + timedelta(minutes=5):
+            raise ValidationError(_l("The time cannot be in the future."))
+
+
+class CaseFields(FlaskForm):
+    kind = SelectField(_l("Kind"), choices=_choices(KINDS), validators=[DataRequired()])
+    channel = SelectField(_l("Channel"), choices=_choices(CHANNELS), validators=[DataRequired()])
+    received_at = DateTimeLocalField(
+        _l("Received at"),
+        format="%Y-%m-%dT%H:%M",
+        validators=[DataRequired(message=_l("Enter the date and time.")), NotInFuture()],
+    )
+    severity = SelectField(
+        _l("Severity"),
+        choices=_choices(SEVERITIES),
+        coerce=int,
+        default=3,
+        validators=[DataRequired()],
+    )
+    product = StringField(_l("Product or service"), validators=[Optional(), Length(max=120)])
+    subject = StringField(_l("Subject"), validators=[DataRequired(), Length(max=200)])
+    customer_words = TextAreaField(
+        _l("The customer's own words"), validators=[DataRequired(), Length(max=10000)]
+    )
+    remedy_requested = TextAreaField(
+        _l("What the customer asks for"), validators=[Optional(), Length(max=2000)]
+    )
+
+
+class IntakeForm(CaseFields):
+    intake_token = HiddenField(validators=[DataRequired(), Length(min=16, max=64)])
+    responsible_department_id = SelectField(
+        _l("Route to department"), coerce=int, default=0, validators=[Optional()]
+    )
+    customer_name = StringField(_l("Customer name"), validators=[Optional(), Length(max=120)])
+    customer_email = StringField(
+        _l("Customer e-mail"), validators=[Optional(), Length(max=254), EMAIL]
+    )
+    customer_phone = StringField(_l("Customer phone"), validators=[Optional(), PHONE])
+    observation = TextAreaField(
+        _l("Your front-line observation (気づき)"), validators=[Optional(), Length(max=5000)]
+    )
+
+
+class EditForm(CaseFields):
+    version = HiddenField(validators=[DataRequired()])
+
+
+class TransitionForm(FlaskForm):
+    action = HiddenField(validators=[DataRequired()])
+    version = HiddenField(validators=[DataRequired()])
+    department_id = SelectField(_l("Department"), coerce=int, default=0, validators=[Optional()])
+    reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+
+
+class NoteForm(FlaskForm):
+    kind = SelectField(
+        _l("Kind of note"), choices=_choices(NOTE_KINDS), validators=[DataRequired()]
+    )
+    body = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=10000)])
+
+
+class FilterForm(Form):
+    """The case list's filters, read from the query string (GET: nothing changes)."""
+
+    class Meta:
+        csrf = False
+
+    status = SelectMultipleField(_l("Status"), choices=_choices(STATUSES), validators=[Optional()])
+    kind = SelectMultipleField(_l("Kind"), choices=_choices(KINDS), validators=[Optional()])
+    severity = SelectMultipleField(
+        _l("Severity"), choices=_choices(SEVERITIES), coerce=int, validators=[Optional()]
+    )
+    channel = SelectMultipleField(
+        _l("Channel"), choices=_choices(CHANNELS), validators=[Optional()]
+    )
+    department = SelectField(_l("Department"), coerce=int, default=0, validators=[Optional()])
+    received_from = DateField(_l("Received from"), validators=[Optional()])
+    received_until = DateField(_l("Received until"), validators=[Optional()])
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
+    sort = SelectField(
+        _l("Sort"),
+        choices=[
+            ("-received_at", _l("Newest first")),
+            ("received_at", _l("Oldest first")),
+            ("severity", _l("Most severe first")),
+            ("-updated_at", _l("Recently updated")),
+            ("status", _l("Status")),
+        ],
+        default="-received_at",
+        validators=[Optional()],
+    )
+    page = IntegerField(default=1, validators=[Optional()])
+    scope = HiddenField(default="open")

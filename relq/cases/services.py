@@ -1,0 +1,385 @@
+"""The rules of a case's life. Services take the acting user, change models, record one audit
+event per change and flush; they never commit (the caller's `transaction()` does)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.exc import IntegrityError
+
+from relq import access
+from relq.audit.models import AuditEvent
+from relq.audit.services import diff, record
+from relq.cases.models import NOTE_KINDS, TRANSITIONS, Case, Customer, Note, parse_ref
+from relq.db import db, utcnow
+from relq.org.models import Department, User
+
+
+class CaseError(Exception):
+    """A refused change; `str(error)` is a message for the user (already translated by views)."""
+
+
+class NotAllowed(CaseError):
+    pass
+
+
+class IllegalTransition(CaseError):
+    def __init__(self, case: Case, action: str):
+        super().__init__(action)
+        self.status, self.action = case.status, action
+
+
+class MissingInput(CaseError):
+    def __init__(self, field_name: str):
+        super().__init__(field_name)
+        self.field_name = field_name
+
+
+class EditConflict(CaseError):
+    """Someone changed the case after the user loaded it. `changed_by` tells who, if known."""
+
+    def __init__(self, case: Case, changed_by: User | None):
+        super().__init__(case.id)
+        self.case, self.changed_by = case, changed_by
+
+
+class DuplicateSubmission(CaseError):
+    """The intake form was sent twice; `case` is the one the first submission created."""
+
+    def __init__(self, case: Case):
+        super().__init__(case.id)
+        self.case = case
+
+
+@dataclass
+class CustomerInput:
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.name or self.email or self.phone)
+
+
+@dataclass
+class CaseInput:
+    intake_token: str
+    kind: str
+    channel: str
+    received_at: datetime
+    subject: str
+    customer_words: str
+    product: str = ""
+    remedy_requested: str = ""
+    severity: int = 3
+    responsible_department_id: int | None = None
+    customer: CustomerInput = field(default_factory=CustomerInput)
+    observation: str = ""
+
+
+EDITABLE_FIELDS = (
+    "kind",
+    "channel",
+    "received_at",
+    "product",
+    "subject",
+    "customer_words",
+    "remedy_requested",
+    "severity",
+)
+
+
+def normalise_phone(phone: str) -> str:
+    digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", phone or ""))
+    return digits
+
+
+def find_or_create_customer(data: CustomerInput) -> Customer | None:
+    """The customer with the same e-mail or phone number, or a new one; None when anonymous."""
+    if data.is_empty:
+        return None
+    email = unicodedata.normalize("NFKC", data.email).strip().lower() or None
+    phone = normalise_phone(data.phone) or None
+    conditions = []
+    if email:
+        conditions.append(Customer.email == email)
+    if phone:
+        conditions.append(Customer.phone == phone)
+    if conditions:
+        existing = db.session.scalar(
+            select(Customer).where(or_(*conditions)).order_by(Customer.id).limit(1)
+        )
+        if existing is not None:
+            if data.name and not existing.name:
+                existing.name = data.name
+            return existing
+    customer = Customer(name=data.name.strip() or None, email=email, phone=phone)
+    db.session.add(customer)
+    db.session.flush()
+    return customer
+
+
+def _require_department(department_id: int | None) -> Department:
+    department = db.session.get(Department, department_id) if department_id else None
+    if department is None or not department.is_active:
+        raise MissingInput("department")
+    return department
+
+
+def create_case(actor: User, data: CaseInput) -> Case:
+    """Log a case taken in by `actor`'s department, with the customer and the front-line
+    observation. Raises NotAllowed, DuplicateSubmission (same intake token) or MissingInput."""
+    if not access.can_create_case(actor):
+        raise NotAllowed("create")
+    existing = db.session.scalar(select(Case).where(Case.intake_token == data.intake_token))
+    if existing is not None:
+        raise DuplicateSubmission(existing)
+    department = None
+    if data.responsible_department_id:
+        department = _require_department(data.responsible_department_id)
+    case = Case(
+        intake_token=data.intake_token,
+        kind=data.kind,
+        channel=data.channel,
+        received_at=data.received_at,
+        product=data.product.strip(),
+        subject=data.subject.strip(),
+        customer_words=data.customer_words.strip(),
+        remedy_requested=data.remedy_requested.strip(),
+        severity=data.severity,
+        status="routed" if department else "received",
+        intake_department_id=actor.department_id,
+        responsible_department_id=department.id if department else None,
+        created_by_id=actor.id,
+        customer=find_or_create_customer(data.customer),
+    )
+    db.session.add(case)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        # Another request with the same token won the race: hand back its case.
+        existing = db.session.scalar(select(Case).where(Case.intake_token == data.intake_token))
+        if existing is None:
+            raise
+        raise DuplicateSubmission(existing) from None
+    record(
+        "case.created",
+        actor=actor,
+        entity_type="case",
+        entity_id=case.id,
+        case_id=case.id,
+        after={name: getattr(case, name) for name in EDITABLE_FIELDS}
+        | {"status": case.status, "responsible_department_id": case.responsible_department_id},
+    )
+    if data.observation.strip():
+        add_note(case, actor=actor, kind="observation", body=data.observation)
+    return case
+
+
+def _check_version(case: Case, expected_version: int) -> None:
+    if case.version != expected_version:
+        last = db.session.scalar(
+            select(User)
+            .join(AuditEvent, AuditEvent.actor_id == User.id)
+            .where(AuditEvent.case_id == case.id)
+            .order_by(AuditEvent.id.desc())
+            .limit(1)
+        )
+        raise EditConflict(case, last)
+
+
+def update_case(case: Case, *, actor: User, changes: dict[str, Any], expected_version: int) -> Case:
+    """Change the case's record. Raises NotAllowed, or EditConflict when `case` is no longer
+    at `expected_version` (the version the user's form was built from)."""
+    if not access.can_edit_case(actor, case):
+        raise NotAllowed("edit")
+    _check_version(case, expected_version)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {unknown}")
+    cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in changes.items()}
+    before, after = diff(case, cleaned)
+    if not after:
+        return case
+    for name, value in after.items():
+        setattr(case, name, value)
+    db.session.flush()
+    record(
+        "case.updated",
+        actor=actor,
+        entity_type="case",
+        entity_id=case.id,
+        case_id=case.id,
+        before=before,
+        after=after,
+    )
+    return case
+
+
+def transition_case(
+    case: Case,
+    *,
+    actor: User,
+    action: str,
+    expected_version: int,
+    department_id: int | None = None,
+    reason: str = "",
+) -> Case:
+    """Move the case along its lifecycle (`TRANSITIONS`). Raises IllegalTransition for a change
+    the case's status does not allow, NotAllowed for one the actor may not make, MissingInput
+    for a department or reason the change needs, EditConflict for a stale form."""
+    transition = TRANSITIONS.get(action)
+    if transition is None or case.status not in transition.sources:
+        raise IllegalTransition(case, action)
+    if not access.can_transition(actor, case, action):
+        raise NotAllowed(action)
+    _check_version(case, expected_version)
+    reason = (reason or "").strip()
+    if transition.needs_reason and not reason:
+        raise MissingInput("reason")
+    before: dict[str, Any] = {"status": case.status}
+    after: dict[str, Any] = {"status": transition.target}
+    if transition.needs_department:
+        department = _require_department(department_id)
+        if department.id == case.responsible_department_id:
+            raise MissingInput("department")
+        before["responsible_department_id"] = case.responsible_department_id
+        after["responsible_department_id"] = department.id
+        case.responsible_department_id = department.id
+    case.status = transition.target
+    db.session.flush()
+    if reason:
+        after["reason"] = reason
+    record(
+        f"case.{action}",
+        actor=actor,
+        entity_type="case",
+        entity_id=case.id,
+        case_id=case.id,
+        before=before,
+        after=after,
+    )
+    return case
+
+
+def add_note(case: Case, *, actor: User, kind: str, body: str) -> Note:
+    """Add a note of `kind` (observation, internal, response). Raises NotAllowed or MissingInput."""
+    if not access.can_add_note(actor, case):
+        raise NotAllowed("note")
+    if kind not in NOTE_KINDS:
+        raise MissingInput("kind")
+    body = (body or "").strip()
+    if not body:
+        raise MissingInput("body")
+    note = Note(case_id=case.id, kind=kind, body=body, author_id=actor.id, created_at=utcnow())
+    db.session.add(note)
+    db.session.flush()
+    record(
+        "note.added",
+        actor=actor,
+        entity_type="note",
+        entity_id=note.id,
+        case_id=case.id,
+        after={"kind": kind},
+    )
+    return note
+
+
+@dataclass
+class CaseFilters:
+    statuses: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
+    severities: list[int] = field(default_factory=list)
+    channels: list[str] = field(default_factory=list)
+    department_id: int | None = None
+    received_from: datetime | None = None
+    received_until: datetime | None = None
+    text: str = ""
+    sort: str = "-received_at"
+
+
+SORTS = {
+    "received_at": (Case.received_at.asc(), Case.id.asc()),
+    "-received_at": (Case.received_at.desc(), Case.id.desc()),
+    "severity": (Case.severity.asc(), Case.received_at.desc(), Case.id.desc()),
+    "-updated_at": (Case.updated_at.desc(), Case.id.desc()),
+    "status": (Case.status.asc(), Case.received_at.desc(), Case.id.desc()),
+}
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def filter_cases(user: User, filters: CaseFilters) -> Select:
+    """The cases `user` may see that match `filters`, sorted; every list starts here."""
+    query = access.visible_cases(user)
+    if filters.statuses:
+        query = query.where(Case.status.in_(filters.statuses))
+    if filters.kinds:
+        query = query.where(Case.kind.in_(filters.kinds))
+    if filters.severities:
+        query = query.where(Case.severity.in_(filters.severities))
+    if filters.channels:
+        query = query.where(Case.channel.in_(filters.channels))
+    if filters.department_id:
+        query = query.where(Case.responsible_department_id == filters.department_id)
+    if filters.received_from:
+        query = query.where(Case.received_at >= filters.received_from)
+    if filters.received_until:
+        query = query.where(Case.received_at < filters.received_until)
+    text = unicodedata.normalize("NFKC", filters.text or "").strip()
+    if text:
+        case_id = parse_ref(text)
+        if case_id is not None:
+            query = query.where(Case.id == case_id)
+        else:
+            # Plain substring search until the NLP search index lands (tagging issue).
+            for word in text.split()[:5]:
+                pattern = _like_pattern(word)
+                query = query.where(
+                    or_(
+                        Case.subject.ilike(pattern, escape="\\"),
+                        Case.customer_words.ilike(pattern, escape="\\"),
+                        Case.product.ilike(pattern, escape="\\"),
+                    )
+                )
+    return query.order_by(*SORTS.get(filters.sort, SORTS["-received_at"]))
+
+
+def count_limited(query: Select, limit: int) -> tuple[int, bool]:
+    """How many rows `query` selects, counting at most `limit`; and whether that is exact."""
+    sub = query.with_only_columns(Case.id).order_by(None).limit(limit + 1).subquery()
+    n = db.session.scalar(select(func.count()).select_from(sub))
+    return min(n, limit), n <= limit
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    kind: str  # "note" or "event"
+    note: Note | None = None
+    event: AuditEvent | None = None
+
+
+def case_timeline(case: Case) -> list[TimelineEntry]:
+    """Notes and audit events of the case, oldest first (notes carry their own "added" event)."""
+    notes = db.session.scalars(
+        select(Note).where(Note.case_id == case.id).order_by(Note.created_at, Note.id)
+    ).all()
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.case_id == case.id, AuditEvent.action != "note.added")
+        .order_by(AuditEvent.at, AuditEvent.id)
+    ).all()
+    entries = [TimelineEntry(n.created_at, "note", note=n) for n in notes]
+    entries += [TimelineEntry(e.at, "event", event=e) for e in events]
+    return sorted(entries, key=lambda e: e.at)

@@ -1,0 +1,97 @@
+"""`flask --app wsgi relq ...`: thin wrappers over the same services the pages use."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
+from sqlalchemy import func, select
+
+from relq.db import db, transaction
+
+
+@click.group("relq")
+def cli() -> None:
+    """relq administration."""
+
+
+@cli.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Create or upgrade the database schema to the newest migration."""
+    upgrade()
+    click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
+
+
+@cli.command("demo")
+@click.option("--cases", default=600, show_default=True, help="How many cases to generate.")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database has users already.")
+@with_appcontext
+def demo_command(cases: int, if_empty: bool) -> None:
+    """Load the demo organisation and cases (Japanese first, some English)."""
+    from relq.demo.loader import load_demo
+    from relq.org.models import User
+
+    if if_empty and db.session.scalar(select(func.count(User.id))):
+        click.echo("Demo data: the database has users already; nothing loaded.")
+        return
+    with click.progressbar(length=cases, label="Loading demo cases") as bar:
+        with transaction():
+            users = load_demo(n_cases=cases, progress=bar.update)
+    password = current_app.config["DEMO_PASSWORD"]
+    click.echo(f"\nDemo logins (password for all: {password})")
+    for user in users:
+        click.echo(f"  {user.role:<9} {user.email:<28} {user.department.name_ja}")
+
+
+@cli.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option(
+    "--role", type=click.Choice(["operator", "lead", "executive", "admin"]), required=True
+)
+@click.option("--department", "department_code", required=True, help="Department code.")
+@click.option("--locale", type=click.Choice(["ja", "en"]), default="ja", show_default=True)
+@click.password_option()
+@with_appcontext
+def create_user_command(
+    email: str, name: str, role: str, department_code: str, locale: str, password: str
+) -> None:
+    """Create a user (the first admin, typically)."""
+    from relq.org.models import Department
+    from relq.org.services import OrgError, UserInput, create_user
+
+    department = db.session.scalar(select(Department).where(Department.code == department_code))
+    if department is None:
+        raise click.BadParameter(
+            f"no department with code {department_code!r}", param_hint="--department"
+        )
+    try:
+        with transaction():
+            user = create_user(
+                UserInput(email, name, role, department.id, locale, password), actor=None
+            )
+    except OrgError as error:
+        raise click.ClickException(error.code) from None
+    click.echo(f"Created {user.role} {user.email}.")
+
+
+@cli.command("create-department")
+@click.option("--code", required=True)
+@click.option("--name-ja", required=True)
+@click.option("--name-en", required=True)
+@click.option("--customer-contact", is_flag=True)
+@with_appcontext
+def create_department_command(
+    code: str, name_ja: str, name_en: str, customer_contact: bool
+) -> None:
+    """Create a department."""
+    from relq.org.services import DepartmentInput, OrgError, create_department
+
+    try:
+        with transaction():
+            create_department(DepartmentInput(code, name_ja, name_en, customer_contact), actor=None)
+    except OrgError as error:
+        raise click.ClickException(error.code) from None
+    click.echo(f"Created department {code}.")

@@ -1,0 +1,1 @@
+"""Demo data: a realistic organisation and 12 weeks of cases, Japanese first."""

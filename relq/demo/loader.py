@@ -1,0 +1,168 @@
+"""Load the demo organisation and its history.
+
+Users and departments go through the org services. Cases are written as rows with their
+historical times (received weeks ago, routed an hour later, ...) because the audit trail is
+append-only and services stamp events with the present: the demo has to tell a past.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+
+from flask import current_app
+
+from relq.audit.models import AuditEvent
+from relq.cases.models import Case, Customer, Note
+from relq.cases.services import normalise_phone
+from relq.db import db, utcnow
+from relq.demo.corpus import DEPARTMENTS, USERS, generate_cases
+from relq.org.models import Department, User
+from relq.org.services import DepartmentInput, UserInput, create_department, create_user
+
+# The steps that lead to each status, from "received".
+PATHS = {
+    "received": [],
+    "routed": ["route"],
+    "acknowledged": ["route", "acknowledge"],
+    "in_progress": ["route", "acknowledge", "start"],
+    "awaiting_customer": ["route", "acknowledge", "start", "await_customer"],
+    "resolved": ["route", "acknowledge", "start", "resolve"],
+    "closed": ["route", "acknowledge", "start", "resolve", "close"],
+}
+NO_DEPARTMENT_PATHS = {"received": [], "resolved": ["resolve"], "closed": ["resolve", "close"]}
+TARGET = {
+    "route": "routed",
+    "acknowledge": "acknowledged",
+    "start": "in_progress",
+    "await_customer": "awaiting_customer",
+    "resolve": "resolved",
+    "close": "closed",
+}
+
+
+def load_demo(n_cases: int = 600, *, progress: Callable[[int], None] | None = None) -> list[User]:
+    password = current_app.config["DEMO_PASSWORD"]
+    departments: dict[str, Department] = {}
+    for d in DEPARTMENTS:
+        departments[d["code"]] = create_department(
+            DepartmentInput(d["code"], d["name_ja"], d["name_en"], d["is_customer_contact"]),
+            actor=None,
+        )
+    users: list[User] = []
+    for u in USERS:
+        users.append(
+            create_user(
+                UserInput(
+                    u["email"],
+                    u["name"],
+                    u["role"],
+                    departments[u["department"]].id,
+                    u["locale"],
+                    password,
+                ),
+                actor=None,
+            )
+        )
+    operators = [u for u in users if u.role == "operator"]
+    leads = {u.department.code: u for u in users if u.role == "lead"}
+    intake = next(d for d in departments.values() if d.is_customer_contact)
+
+    customers: dict[tuple, Customer] = {}
+    now = utcnow()
+    for rng_index, item in enumerate(generate_cases(n_cases, now=now), start=1):
+        operator = operators[rng_index % len(operators)]
+        customer = None
+        if item.get("customer"):
+            c = item["customer"]
+            key = (c.get("email") or "", normalise_phone(c.get("phone") or ""), c.get("name") or "")
+            customer = customers.get(key)
+            if customer is None:
+                customer = Customer(
+                    name=c.get("name"),
+                    email=(c.get("email") or None),
+                    phone=normalise_phone(c.get("phone") or "") or None,
+                    created_at=item["received_at"],
+                )
+                customers[key] = customer
+        owner_code = item.get("department")
+        owner = departments[owner_code] if owner_code else None
+        path = (PATHS if owner else NO_DEPARTMENT_PATHS)[item["status"]]
+        received = item["received_at"]
+        case = Case(
+            intake_token=secrets.token_urlsafe(18),
+            kind=item["kind"],
+            channel=item["channel"],
+            received_at=received,
+            product=item.get("product") or "",
+            subject=item["subject"],
+            customer_words=item["customer_words"],
+            remedy_requested=item.get("remedy_requested") or "",
+            severity=item["severity"],
+            status=item["status"],
+            intake_department_id=intake.id,
+            responsible_department_id=owner.id if owner and path else None,
+            created_by=operator,
+            customer=customer,
+            created_at=received + timedelta(minutes=5),
+            updated_at=received + timedelta(minutes=5),
+        )
+        db.session.add(case)
+        db.session.flush()
+        at = received + timedelta(minutes=5)
+        db.session.add(
+            AuditEvent(
+                at=at,
+                actor_id=operator.id,
+                action="case.created",
+                entity_type="case",
+                entity_id=case.id,
+                case_id=case.id,
+                after={"subject": case.subject, "kind": case.kind, "status": "received"},
+            )
+        )
+        status = "received"
+        for step, action in enumerate(path):
+            at = min(at + timedelta(hours=1 + 7 * step), now - timedelta(minutes=1))
+            front_line = owner is None or action in ("route", "close")
+            actor = operator if front_line else leads.get(owner.code, operator)
+            after = {"status": TARGET[action]}
+            if action == "route":
+                after["responsible_department_id"] = owner.id
+            db.session.add(
+                AuditEvent(
+                    at=at,
+                    actor_id=actor.id,
+                    action=f"case.{action}",
+                    entity_type="case",
+                    entity_id=case.id,
+                    case_id=case.id,
+                    before={"status": status},
+                    after=after,
+                )
+            )
+            status = TARGET[action]
+            case.updated_at = at
+        for note in item.get("notes", []):
+            author = (
+                operator
+                if note["author_role"] == "operator" or owner is None
+                else leads.get(owner.code, operator)
+            )
+            note_at = min(received + timedelta(minutes=note["after_minutes"]), now)
+            db.session.add(
+                Note(
+                    case=case,
+                    kind=note["kind"],
+                    body=note["body"],
+                    author=author,
+                    created_at=note_at,
+                )
+            )
+        if progress:
+            progress(1)
+        if rng_index % 200 == 0:
+            db.session.flush()
+    db.session.flush()
+    return users

@@ -1,0 +1,46 @@
+"""Languages and time zones. Japanese is the default; each user picks their own language,
+a visitor picks one for the login page (kept in their session)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, session
+from flask_babel import Babel, format_datetime, get_locale, get_timezone
+from flask_login import current_user
+
+babel = Babel()
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    if current_user and current_user.is_authenticated and current_user.timezone:
+        return current_user.timezone
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def local_datetime(value: datetime | None, style: str = "short") -> str:
+    """A stored UTC time as the viewer reads it: their zone, their language's format."""
+    if value is None:
+        return ""
+    if style == "input":
+        return value.astimezone(ZoneInfo(str(get_timezone()))).strftime("%Y-%m-%dT%H:%M")
+    if style == "short":
+        return format_datetime(value, "yyyy-MM-dd HH:mm")
+    return format_datetime(value, style)
+
+
+def init_i18n(app: Flask) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.jinja_env.filters["local_dt"] = local_datetime
+    app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

@@ -1,0 +1,17 @@
+"""Every model, imported once so that Alembic and SQLAlchemy's relationships see them all."""
+
+from relq.audit.models import AuditEvent
+from relq.auth.models import LoginFailure, LoginSession
+from relq.cases.models import Case, Customer, Note
+from relq.org.models import Department, User
+
+__all__ = [
+    "AuditEvent",
+    "Case",
+    "Customer",
+    "Department",
+    "LoginFailure",
+    "LoginSession",
+    "Note",
+    "User",
+]

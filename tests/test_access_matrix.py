@@ -1,0 +1,181 @@
+"""Role × route × own/other department, generated from the app's URL map.
+
+EXPECTED is written here by hand, independently of the `@allow` declarations in the code: a
+new route that is not listed fails `test_every_route_has_an_expectation`, and a route whose
+behaviour differs from the table fails its row.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from relq import create_app
+from tests.factories import make_case
+
+ANON = "anonymous"
+# The people in the matrix. The case under test was taken in by the contact centre (cs) and
+# routed to quality assurance (qa): lead_owner owns it, lead_intake leads the department that
+# took it in, lead_other leads an unrelated department (for whom the case does not exist).
+ACTORS = ("operator", "lead_owner", "lead_intake", "lead_other", "executive", "admin")
+EVERYONE = set(ACTORS)
+CASE_WORKERS = {"operator", "lead_owner", "lead_intake"}
+
+EXPECTED: dict[str, set[str]] = {
+    "static": {ANON},
+    "index": {ANON},
+    "healthz": {ANON},
+    "auth.login": {ANON},
+    "auth.language": {ANON},
+    "auth.logout": EVERYONE,
+    "auth.password": EVERYONE,
+    "cases.index": EVERYONE,
+    "cases.detail": EVERYONE - {"lead_other"},
+    # Only customer-contact departments take cases in.
+    "cases.new": {"operator", "lead_intake"},
+    "cases.edit": CASE_WORKERS,
+    "cases.note": CASE_WORKERS,
+    "cases.transition": CASE_WORKERS,
+    "org.users": {"admin"},
+    "org.new_user": {"admin"},
+    "org.edit_user": {"admin"},
+    "org.departments": {"admin"},
+    "org.new_department": {"admin"},
+    "org.edit_department": {"admin"},
+    "audit.index": {"admin", "executive"},
+}
+# What an actor who may not call a route gets: a case outside your scope does not exist (404);
+# anything else is forbidden (403).
+CASE_ROUTES = {"cases.detail", "cases.edit", "cases.note", "cases.transition"}
+ROLE_OF = {a: a.split("_")[0] for a in ACTORS}
+
+
+def _rules():
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    return app, [r for r in app.url_map.iter_rules()]
+
+
+APP, RULES = _rules()
+
+
+def test_every_route_has_an_expectation():
+    endpoints = {rule.endpoint for rule in RULES}
+    assert endpoints - set(EXPECTED) == set(), "routes without an access expectation"
+    assert set(EXPECTED) - endpoints == set(), "expectations for routes that no longer exist"
+
+
+def test_undeclared_endpoint_stops_the_app():
+    from flask import Flask
+
+    from relq.access import check_endpoints_declared
+
+    app = Flask(__name__)
+    app.add_url_rule("/x", "x", lambda: "x")
+    with pytest.raises(RuntimeError, match="without an access rule: x"):
+        check_endpoints_declared(app)
+
+
+def _methods(rule):
+    return sorted(rule.methods - {"HEAD", "OPTIONS"})
+
+
+CASES = [
+    (rule.endpoint, method)
+    for rule in RULES
+    if rule.endpoint != "static"
+    for method in _methods(rule)
+]
+
+
+def _url(app, endpoint, org, case):
+    from flask import url_for
+
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    values = {}
+    for arg in rule.arguments:
+        values[arg] = {
+            "case_id": case.id if case else 1,
+            "user_id": org.operator.id,
+            "department_id": org.qa.id,
+        }[arg]
+    with app.test_request_context():
+        return url_for(endpoint, **values)
+
+
+def _is_login_redirect(response):
+    return response.status_code == 302 and "/login?next=" in response.headers.get("Location", "")
+
+
+@pytest.mark.parametrize(("endpoint", "method"), CASES, ids=[f"{e}-{m}" for e, m in CASES])
+def test_route_matrix(app, org, login_as, client, session, endpoint, method):
+    # A case taken in by the contact centre and routed to QA: the QA lead owns it, the
+    # logistics lead is "another department".
+    case = make_case(org.operator, department=org.qa)
+    session.commit()
+    url = _url(app, endpoint, org, case)
+    allowed = EXPECTED[endpoint]
+    actors = {
+        "operator": org.operator,
+        "lead_owner": org.lead_qa,
+        "lead_intake": org.lead_cs,
+        "lead_other": org.lead_logistics,
+        "executive": org.executive,
+        "admin": org.admin,
+    }
+
+    def call(c):
+        if method == "GET":
+            return c.get(url)
+        return c.post(url, {}, token_from="/cases/" if c is not client else "/login")
+
+    response = call(client)
+    if ANON in allowed:
+        assert response.status_code not in (401, 403), (endpoint, "anonymous")
+        assert not _is_login_redirect(response)
+    else:
+        assert _is_login_redirect(response), (endpoint, "anonymous", response.status_code)
+
+    for actor, user in actors.items():
+        response = call(login_as(user))
+        if ANON in allowed or actor in allowed:
+            assert response.status_code not in (401, 403, 404, 500), (
+                endpoint,
+                actor,
+                response.status_code,
+            )
+            assert not _is_login_redirect(response), (endpoint, actor)
+        else:
+            role_may = any(ROLE_OF[a] == ROLE_OF[actor] for a in allowed)
+            expected = 404 if endpoint in CASE_ROUTES and role_may else 403
+            assert response.status_code == expected, (endpoint, actor, response.status_code)
+
+
+def test_get_never_changes_state(app, org, login_as, session):
+    """Every GET route, called by every role, leaves every table as it was."""
+    import sqlalchemy as sa
+
+    from relq.db import db
+
+    case = make_case(org.operator, department=org.qa)
+    session.commit()
+    clients = [login_as(u) for u in (org.operator, org.lead_qa, org.executive, org.admin)]
+
+    def snapshot():
+        tables = [t for t in db.metadata.sorted_tables if t.name != "login_sessions"]
+        return {
+            t.name: db.session.scalar(sa.select(sa.func.count()).select_from(t)) for t in tables
+        } | {
+            "case_version": db.session.scalar(
+                sa.text(f"SELECT version FROM cases WHERE id = {case.id}")
+            )
+        }
+
+    db.session.rollback()
+    before = snapshot()
+    for endpoint, method in CASES:
+        if method != "GET":
+            continue
+        url = _url(app, endpoint, org, case)
+        for c in clients:
+            c.get(url)
+    db.session.rollback()
+    assert snapshot() == before
