@@ -95,6 +95,11 @@ EDITABLE_FIELDS = (
 )
 
 
+def to_minute(moment: datetime) -> datetime:
+    """Times of contact are kept to the minute, as people write them down and forms show them."""
+    return moment.replace(second=0, microsecond=0)
+
+
 def normalise_phone(phone: str) -> str:
     digits = re.sub(r"\D", "", unicodedata.normalize("NFKC", phone or ""))
     return digits
@@ -147,7 +152,7 @@ def create_case(actor: User, data: CaseInput) -> Case:
         intake_token=data.intake_token,
         kind=data.kind,
         channel=data.channel,
-        received_at=data.received_at,
+        received_at=to_minute(data.received_at),
         product=data.product.strip(),
         subject=data.subject.strip(),
         customer_words=data.customer_words.strip(),
@@ -205,6 +210,8 @@ def update_case(case: Case, *, actor: User, changes: dict[str, Any], expected_ve
     if unknown:
         raise ValueError(f"not editable: {unknown}")
     cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in changes.items()}
+    if cleaned.get("received_at"):
+        cleaned["received_at"] = to_minute(cleaned["received_at"])
     before, after = diff(case, cleaned)
     if not after:
         return case

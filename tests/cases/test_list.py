@@ -1,0 +1,122 @@
+"""The case list: filters, sort, pages and, above all, scope."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from relq.db import utcnow
+from tests.factories import make_case
+
+REF = re.compile(r"<td class=\"ref\"><a [^>]*>(C-\d{4}-\d{6})<")
+
+
+def refs(response):
+    assert response.status_code == 200
+    return REF.findall(response.get_data(as_text=True))
+
+
+def unique(seq):
+    return list(dict.fromkeys(seq))
+
+
+def test_scope_each_role_sees_only_its_cases(org, login_as):
+    qa_case = make_case(org.operator, department=org.qa, subject="品質の件")
+    log_case = make_case(org.operator, department=org.logistics, subject="配送の件")
+    new_case = make_case(org.operator, subject="未振り分けの件")
+    everything = {qa_case.ref, log_case.ref, new_case.ref}
+    assert set(refs(login_as(org.operator).get("/cases/"))) == everything
+    assert set(refs(login_as(org.lead_cs).get("/cases/"))) == everything  # intake department
+    assert set(refs(login_as(org.lead_qa).get("/cases/"))) == {qa_case.ref}
+    assert set(refs(login_as(org.lead_logistics).get("/cases/"))) == {log_case.ref}
+    assert set(refs(login_as(org.executive).get("/cases/"))) == everything
+    # The scope also holds for counts and searches.
+    html = login_as(org.lead_qa).get("/cases/?q=配送").get_data(as_text=True)
+    assert log_case.ref not in html and "0" in re.search(r'case-count">([^<]*)<', html).group(1)
+
+
+def test_filters(org, login_as):
+    now = utcnow()
+    a = make_case(
+        org.operator,
+        department=org.qa,
+        kind="inquiry",
+        severity=1,
+        channel="email",
+        received_at=now - timedelta(days=10),
+        subject="取扱説明書の件",
+    )
+    b = make_case(
+        org.operator,
+        department=org.logistics,
+        kind="complaint",
+        severity=3,
+        received_at=now - timedelta(days=2),
+        subject="配送が遅れた",
+    )
+    c = make_case(org.operator, department=org.qa, status="closed", subject="解決済みの件")
+    client = login_as(org.operator)
+    assert refs(client.get("/cases/?kind=inquiry")) == [a.ref]
+    assert refs(client.get("/cases/?severity=1")) == [a.ref]
+    assert refs(client.get("/cases/?channel=email")) == [a.ref]
+    assert refs(client.get(f"/cases/?department={org.logistics.id}")) == [b.ref]
+    assert set(refs(client.get("/cases/?q=遅れ"))) == {b.ref}
+    assert refs(client.get(f"/cases/?q={b.ref}")) == [b.ref]
+    since = (now - timedelta(days=5)).strftime("%Y-%m-%d")
+    assert refs(client.get(f"/cases/?received_from={since}")) == [b.ref]
+    until = (now - timedelta(days=5)).strftime("%Y-%m-%d")
+    assert refs(client.get(f"/cases/?received_until={until}")) == [a.ref]
+    # Closed cases are hidden by default, shown on request.
+    assert c.ref not in refs(client.get("/cases/"))
+    assert c.ref in refs(client.get("/cases/?scope=all"))
+    assert refs(client.get("/cases/?status=closed")) == [c.ref]
+
+
+def test_sort_and_pages(org, login_as, app):
+    now = utcnow()
+    made = [
+        make_case(
+            org.operator,
+            department=org.qa,
+            received_at=now - timedelta(hours=i),
+            severity=1 + i % 4,
+        )
+        for i in range(30)
+    ]
+    client = login_as(org.operator)
+    first = unique(refs(client.get("/cases/")))
+    second = unique(refs(client.get("/cases/?page=2")))
+    assert first == [c.ref for c in made[:25]]  # newest first
+    assert second == [c.ref for c in made[25:]]
+    oldest = unique(refs(client.get("/cases/?sort=received_at")))
+    assert oldest[0] == made[-1].ref
+    by_severity = unique(refs(client.get("/cases/?sort=severity")))
+    severities = {c.ref: c.severity for c in made}
+    assert [severities[r] for r in by_severity] == sorted(severities[r] for r in by_severity)
+    assert "30" in client.get("/cases/").get_data(as_text=True)
+
+
+def test_count_is_capped_on_large_results(org, login_as, app):
+    app.config.update(CASE_COUNT_LIMIT=5, CASES_PER_PAGE=3)
+    for _ in range(8):
+        make_case(org.operator, department=org.qa)
+    html = login_as(org.operator).get("/cases/").get_data(as_text=True)
+    count = re.search(r'case-count">\s*([^<]*?)\s*<', html).group(1)
+    assert "5" in count and "8" not in count
+    assert "page=2" in html  # there is a next page although the count is capped
+
+
+def test_bad_filters_are_ignored_with_a_message(org, login_as):
+    case = make_case(org.operator, department=org.qa)
+    response = login_as(org.operator).get("/cases/?severity=9&received_from=yesterday&page=x")
+    assert response.status_code == 200
+    assert case.ref in response.get_data(as_text=True)
+    assert "flash-warning" in response.get_data(as_text=True)
+
+
+def test_search_treats_wildcards_literally(org, login_as):
+    make_case(org.operator, department=org.qa, subject="100%返金希望")
+    other = make_case(org.operator, department=org.qa, subject="1000円の返金")
+    client = login_as(org.operator)
+    assert other.ref not in refs(client.get("/cases/?q=100%25"))
+    assert refs(client.get("/cases/?q=_")) == []
