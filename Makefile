@@ -41,7 +41,7 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 translations: install
-	$(BIN)/pybabel compile -q -d relq/translations
+	$(BIN)/pybabel compile --statistics -d relq/translations
 
 # Debian's Chromium drives the browser tests (never `playwright install`: it cannot download here).
 browser:
@@ -53,8 +53,8 @@ browser:
 
 # Re-extract the strings to translate after changing templates or code.
 messages: install
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o relq/translations/messages.pot .
-	$(BIN)/pybabel update -q -i relq/translations/messages.pot -d relq/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --sort-output -o relq/translations/messages.pot .
+	$(BIN)/pybabel update -i relq/translations/messages.pot -d relq/translations --no-fuzzy-matching
 
 clean:
 	rm -rf $(VENV) instance

@@ -35,14 +35,18 @@ def demo_command(cases: int, if_empty: bool) -> None:
 
     if if_empty and db.session.scalar(select(func.count(User.id))):
         click.echo("Demo data: the database has users already; nothing loaded.")
-        return
-    with click.progressbar(length=cases, label="Loading demo cases") as bar:
-        with transaction():
-            users = load_demo(n_cases=cases, progress=bar.update)
-    password = current_app.config["DEMO_PASSWORD"]
-    click.echo(f"\nDemo logins (password for all: {password})")
-    for user in users:
-        click.echo(f"  {user.role:<9} {user.email:<28} {user.department.name_ja}")
+        users = db.session.scalars(
+            select(User).where(User.email.like("%@demo.relq.jp")).order_by(User.id)
+        ).all()
+    else:
+        with click.progressbar(length=cases, label="Loading demo cases") as bar:
+            with transaction():
+                users = load_demo(n_cases=cases, progress=bar.update)
+    if users:
+        password = current_app.config["DEMO_PASSWORD"]
+        click.echo(f"\nDemo logins (password for all: {password})")
+        for user in users:
+            click.echo(f"  {user.role:<9} {user.email:<28} {user.department.name_ja}")
 
 
 @cli.command("create-user")

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError
 
 from relq import access
 from relq.access import EVERYONE, allow, get_case_or_404, require
@@ -113,8 +114,8 @@ def index():
     )
 
 
-def _intake_form() -> IntakeForm:
-    form = IntakeForm()
+def _intake_form(formdata=None) -> IntakeForm:
+    form = IntakeForm(formdata) if formdata is not None else IntakeForm()
     form.responsible_department_id.choices = _department_choices(_("Not yet (route later)"))
     return form
 
@@ -162,6 +163,20 @@ def new():
         flash(_("The case was not saved yet: please correct the marked fields."), "error")
         return render_template("cases/new.html", form=form), 422
     return render_template("cases/new.html", form=form)
+
+
+@bp.errorhandler(CSRFError)
+def csrf_refused(error):
+    """An intake form left open too long (a long call) must not lose what was typed: show it
+    again with a fresh token, to be checked and sent once more."""
+    if request.endpoint != "cases.new" or not current_user.is_authenticated:
+        return render_template("errors/csrf.html"), 400
+    form = _intake_form(request.form)
+    flash(
+        _("The form had expired and was not saved. Your text is kept: check it and save again."),
+        "error",
+    )
+    return render_template("cases/new.html", form=form), 400
 
 
 def _detail_page(

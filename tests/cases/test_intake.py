@@ -152,3 +152,20 @@ def test_csrf_is_required(org, login_as):
     response = client.post("/cases/new", data, csrf=False)
     assert response.status_code == 400
     assert _count(Case) == 0
+
+
+def test_expired_form_keeps_the_typed_text(org, login_as):
+    client = login_as(org.operator)
+    data = _form(client, customer_words="長い通話で聞き取った大切な内容。")
+    data["csrf_token"] = "expired-or-forged"
+    response = client.post("/cases/new", data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "長い通話で聞き取った大切な内容。" in html
+    assert _count(Case) == 0
+    # The page carries a fresh token and the same intake token: sending it again works once.
+    fresh = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    assert TOKEN.search(html).group(1) == data["intake_token"]
+    data["csrf_token"] = fresh
+    assert client.post("/cases/new", data).status_code == 302
+    assert _count(Case) == 1
