@@ -34,6 +34,7 @@ EXPECTED: dict[str, set[str]] = {
     "cases.new": {"operator", "lead_intake"},
     "cases.edit": CASE_WORKERS,
     "cases.note": CASE_WORKERS,
+    "cases.assign": CASE_WORKERS,
     "cases.transition": CASE_WORKERS,
     "org.users": {"admin"},
     "org.new_user": {"admin"},
@@ -45,7 +46,7 @@ EXPECTED: dict[str, set[str]] = {
 }
 # What an actor who may not call a route gets: a case outside your scope does not exist (404);
 # anything else is forbidden (403).
-CASE_ROUTES = {"cases.detail", "cases.edit", "cases.note", "cases.transition"}
+CASE_ROUTES = {"cases.detail", "cases.edit", "cases.note", "cases.transition", "cases.assign"}
 ROLE_OF = {a: a.split("_")[0] for a in ACTORS}
 
 

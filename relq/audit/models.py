@@ -61,6 +61,7 @@ ACTIONS = {
     "case.resolve": _l("Resolved"),
     "case.close": _l("Closed"),
     "case.reopen": _l("Reopened"),
+    "case.assigned": _l("Assignee changed"),
     "note.added": _l("Note added"),
     "user.created": _l("User created"),
     "user.updated": _l("User changed"),

@@ -7,7 +7,7 @@ from relq.audit.models import ACTIONS
 from relq.audit.services import recent_events
 from relq.cases.models import FIELD_LABELS
 from relq.db import db
-from relq.org.models import Department
+from relq.org.models import Department, User
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -19,9 +19,14 @@ def department_name(department_id: int) -> str:
     return department.name_for(str(get_locale())) if department else str(department_id)
 
 
+def user_name(user_id: int) -> str:
+    user = db.session.get(User, user_id)
+    return user.name if user else str(user_id)
+
+
 @bp.app_context_processor
 def audit_vocabulary():
-    return {"AUDIT_ACTIONS": ACTIONS, "department_name": department_name}
+    return {"AUDIT_ACTIONS": ACTIONS, "department_name": department_name, "user_name": user_name}
 
 
 @bp.app_template_filter("field_label")

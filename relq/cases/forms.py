@@ -5,6 +5,7 @@ from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     Form,
@@ -95,6 +96,11 @@ class TransitionForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
 
 
+class AssignForm(FlaskForm):
+    version = HiddenField(validators=[DataRequired()])
+    assignee_id = SelectField(_l("Assignee"), coerce=int, default=0, validators=[Optional()])
+
+
 class NoteForm(FlaskForm):
     kind = SelectField(
         _l("Kind of note"), choices=_choices(NOTE_KINDS), validators=[DataRequired()]
@@ -132,5 +138,6 @@ class FilterForm(Form):
         default="-received_at",
         validators=[Optional()],
     )
+    mine = BooleanField(_l("Assigned to me"))
     page = IntegerField(default=1, validators=[Optional()])
     scope = HiddenField(default="open")

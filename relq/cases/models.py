@@ -257,4 +257,5 @@ FIELD_LABELS = {
     "severity": _l("Severity"),
     "status": _l("Status"),
     "responsible_department_id": _l("Department"),
+    "assignee_id": _l("Assignee"),
 }

@@ -276,6 +276,47 @@ def transition_case(
     return case
 
 
+def assignable_users(case: Case) -> list[User]:
+    """Who may hold the case: active operators and leads of the departments involved in it."""
+    departments = {case.intake_department_id, case.responsible_department_id} - {None}
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(
+                User.department_id.in_(departments),
+                User.is_active.is_(True),
+                User.role.in_(("operator", "lead")),
+            )
+            .order_by(User.department_id, User.name)
+        )
+    )
+
+
+def assign_case(case: Case, *, actor: User, assignee_id: int | None, expected_version: int) -> Case:
+    """Give the case to one person (or to nobody). Raises NotAllowed, EditConflict, or
+    MissingInput when the person is not among `assignable_users(case)`."""
+    if not access.can_assign(actor, case):
+        raise NotAllowed("assign")
+    _check_version(case, expected_version)
+    if assignee_id is not None and assignee_id not in {u.id for u in assignable_users(case)}:
+        raise MissingInput("assignee")
+    if case.assignee_id == assignee_id:
+        return case
+    before = {"assignee_id": case.assignee_id}
+    case.assignee_id = assignee_id
+    db.session.flush()
+    record(
+        "case.assigned",
+        actor=actor,
+        entity_type="case",
+        entity_id=case.id,
+        case_id=case.id,
+        before=before,
+        after={"assignee_id": assignee_id},
+    )
+    return case
+
+
 def add_note(case: Case, *, actor: User, kind: str, body: str) -> Note:
     """Add a note of `kind` (observation, internal, response). Raises NotAllowed or MissingInput."""
     if not access.can_add_note(actor, case):
@@ -306,6 +347,7 @@ class CaseFilters:
     severities: list[int] = field(default_factory=list)
     channels: list[str] = field(default_factory=list)
     department_id: int | None = None
+    assignee_id: int | None = None
     received_from: datetime | None = None
     received_until: datetime | None = None
     text: str = ""
@@ -339,6 +381,8 @@ def filter_cases(user: User, filters: CaseFilters) -> Select:
         query = query.where(Case.channel.in_(filters.channels))
     if filters.department_id:
         query = query.where(Case.responsible_department_id == filters.department_id)
+    if filters.assignee_id:
+        query = query.where(Case.assignee_id == filters.assignee_id)
     if filters.received_from:
         query = query.where(Case.received_at >= filters.received_from)
     if filters.received_until:

@@ -10,7 +10,15 @@ from flask_wtf.csrf import CSRFError
 
 from relq import access
 from relq.access import EVERYONE, allow, get_case_or_404, require
-from relq.cases.forms import EditForm, FilterForm, IntakeForm, NoteForm, TransitionForm, to_utc
+from relq.cases.forms import (
+    AssignForm,
+    EditForm,
+    FilterForm,
+    IntakeForm,
+    NoteForm,
+    TransitionForm,
+    to_utc,
+)
 from relq.cases.models import (
     CHANNELS,
     KINDS,
@@ -31,6 +39,8 @@ from relq.cases.services import (
     MissingInput,
     NotAllowed,
     add_note,
+    assign_case,
+    assignable_users,
     case_timeline,
     count_limited,
     create_case,
@@ -74,6 +84,7 @@ def _filters_from(form: FilterForm) -> CaseFilters:
         severities=form.severity.data or [],
         channels=form.channel.data or [],
         department_id=form.department.data or None,
+        assignee_id=current_user.id if form.mine.data else None,
         received_from=_day_start_utc(form.received_from.data) if form.received_from.data else None,
         received_until=(
             _day_start_utc(form.received_until.data + timedelta(days=1))
@@ -184,6 +195,12 @@ def _detail_page(
 ):
     transition_form = transition_form or TransitionForm(formdata=None)
     transition_form.department_id.choices = _department_choices(_("Choose a department"))
+    assign_form = None
+    if access.can_assign(current_user, case):
+        assign_form = AssignForm(
+            formdata=None, version=case.version, assignee_id=case.assignee_id or 0
+        )
+        assign_form.assignee_id.choices = _assignee_choices(case)
     return (
         render_template(
             "cases/detail.html",
@@ -192,6 +209,7 @@ def _detail_page(
             transitions=access.allowed_transitions(current_user, case),
             transition_form=transition_form,
             note_form=note_form or NoteForm(formdata=None),
+            assign_form=assign_form,
             conflict=conflict,
             TRANSITIONS=TRANSITIONS,
         ),
@@ -258,6 +276,36 @@ def note(case_id: int):
         add_note(case, actor=current_user, kind=form.kind.data, body=form.body.data)
     flash(_("The note was added."), "success")
     return redirect(url_for("cases.detail", case_id=case_id) + "#timeline")
+
+
+def _assignee_choices(case) -> list[tuple[int, str]]:
+    return [(0, _("Nobody"))] + [(u.id, u.name) for u in assignable_users(case)]
+
+
+@bp.post("/<int:case_id>/assign")
+@allow("operator", "lead")
+def assign(case_id: int):
+    case = get_case_or_404(case_id, current_user)
+    require(access.can_assign(current_user, case))
+    form = AssignForm()
+    form.assignee_id.choices = _assignee_choices(case)
+    if not form.validate_on_submit():
+        return _detail_page(case, status=422)
+    try:
+        with transaction():
+            case = get_case_or_404(case_id, current_user)
+            assign_case(
+                case,
+                actor=current_user,
+                assignee_id=form.assignee_id.data or None,
+                expected_version=int(form.version.data),
+            )
+    except EditConflict as error:
+        return _detail_page(get_case_or_404(case_id, current_user), status=409, conflict=error)
+    except NotAllowed:
+        abort(403)
+    flash(_("The assignee was updated."), "success")
+    return redirect(url_for("cases.detail", case_id=case_id))
 
 
 @bp.post("/<int:case_id>/transition")

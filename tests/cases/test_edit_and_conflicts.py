@@ -133,3 +133,31 @@ def test_notes_through_the_page(org, login_as):
         f"/cases/{case.id}/notes", {"kind": "internal", "body": ""}, token_from=f"/cases/{case.id}"
     )
     assert empty.status_code == 422
+
+
+def test_assignment(org, login_as):
+    from relq.cases.services import MissingInput, assign_case
+
+    case = make_case(org.operator, department=org.qa)
+    lead = login_as(org.lead_qa)
+    html = lead.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert org.lead_qa.name in html and org.lead_logistics.name not in html  # not assignable
+    response = lead.post(
+        f"/cases/{case.id}/assign",
+        {"assignee_id": str(org.lead_qa.id), "version": str(case.version)},
+        token_from=f"/cases/{case.id}",
+    )
+    assert response.status_code == 302
+    saved = db.session.get(Case, case.id)
+    assert saved.assignee_id == org.lead_qa.id
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "case.assigned"))
+    assert event.before == {"assignee_id": None} and event.after == {"assignee_id": org.lead_qa.id}
+    import pytest
+
+    with pytest.raises(MissingInput):
+        assign_case(
+            saved,
+            actor=org.operator,
+            assignee_id=org.lead_logistics.id,
+            expected_version=saved.version,
+        )

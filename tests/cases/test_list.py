@@ -120,3 +120,12 @@ def test_search_treats_wildcards_literally(org, login_as):
     client = login_as(org.operator)
     assert other.ref not in refs(client.get("/cases/?q=100%25"))
     assert refs(client.get("/cases/?q=_")) == []
+
+
+def test_assigned_to_me(org, login_as):
+    from relq.cases.services import assign_case
+
+    mine = make_case(org.operator, department=org.qa)
+    make_case(org.operator, department=org.qa)
+    assign_case(mine, actor=org.lead_qa, assignee_id=org.lead_qa.id, expected_version=mine.version)
+    assert refs(login_as(org.lead_qa).get("/cases/?mine=y")) == [mine.ref]
