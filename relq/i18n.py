@@ -39,8 +39,22 @@ def local_datetime(value: datetime | None, style: str = "short") -> str:
     return format_datetime(value, style)
 
 
+def phone_number(digits: str | None) -> str:
+    """Stored digits as people read a Japanese number: 090-1234-5678, 03-1234-5678."""
+    if not digits:
+        return ""
+    if len(digits) == 11 and digits.startswith(("070", "080", "090", "050")):
+        return f"{digits[:3]}-{digits[3:7]}-{digits[7:]}"
+    if len(digits) == 10 and digits.startswith(("03", "06")):
+        return f"{digits[:2]}-{digits[2:6]}-{digits[6:]}"
+    if len(digits) == 10 and digits.startswith("0120"):
+        return f"{digits[:4]}-{digits[4:7]}-{digits[7:]}"
+    return digits
+
+
 def init_i18n(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.filters["local_dt"] = local_datetime
+    app.jinja_env.filters["phone"] = phone_number
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())

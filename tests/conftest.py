@@ -228,8 +228,8 @@ def client(app):
 def login_as(app):
     """login_as(user) -> a client logged in as that user."""
 
-    def make(user):
-        return Client(app).login(user)
+    def make(user, password: str = "correct horse battery"):
+        return Client(app).login(user, password)
 
     return make
 

@@ -16,6 +16,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
 from relq.cases.models import CHANNELS, KINDS, NOTE_KINDS, SEVERITIES, STATUSES
@@ -106,6 +107,13 @@ class NoteForm(FlaskForm):
         _l("Kind of note"), choices=_choices(NOTE_KINDS), validators=[DataRequired()]
     )
     body = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=10000)])
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """A multiple choice shown as check boxes (in a drop-down on the list page)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 class FilterForm(Form):

@@ -1,0 +1,55 @@
+"""`flask relq demo` loads a believable organisation and every role has something true to see."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from relq.audit.models import AuditEvent
+from relq.cases.models import Case, Note
+from relq.db import db
+from relq.org.models import User
+
+
+def test_demo_command_loads_and_scopes(app, login_as):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["relq", "demo", "--cases", "150"])
+    assert result.exit_code == 0, result.output
+    assert "Demo logins" in result.output and "@demo.relq.jp" in result.output
+    db.session.rollback()
+    count = lambda q: db.session.scalar(q)  # noqa: E731
+    assert count(sa.select(sa.func.count(Case.id))) == 150
+    assert count(sa.select(sa.func.count(Note.id))) > 50
+    # Mostly Japanese: a kana or kanji in most customers' words.
+    words = db.session.scalars(sa.select(Case.customer_words)).all()
+    japanese = [w for w in words if any("\u3040" <= ch <= "\u9fff" for ch in w)]
+    assert len(japanese) / len(words) > 0.7
+    # History is consistent: every routed-or-later case has a department and a route event.
+    routed = db.session.scalars(
+        sa.select(Case).where(Case.status.in_(("routed", "acknowledged", "in_progress")))
+    ).all()
+    assert routed and all(c.responsible_department_id for c in routed)
+    route_events = set(
+        db.session.scalars(sa.select(AuditEvent.case_id).where(AuditEvent.action == "case.route"))
+    )
+    assert {c.id for c in routed} <= route_events
+
+    # Every role sees real Japanese cases, and a QA lead only QA's.
+    users = {u.role: u for u in db.session.scalars(sa.select(User).order_by(User.id))}
+    password = app.config["DEMO_PASSWORD"]
+    for role in ("operator", "lead", "executive"):
+        html = login_as(users[role], password).get("/cases/").get_data(as_text=True)
+        assert "C-20" in html, role
+    qa_lead = db.session.scalar(
+        sa.select(User)
+        .join(User.department)
+        .where(User.role == "lead")
+        .where(sa.text("departments.code = 'qa'"))
+    )
+    html = login_as(qa_lead, password).get("/cases/?scope=all").get_data(as_text=True)
+    assert "物流部" not in html.split("<tbody>")[1]
+
+    # Running it again with --if-empty changes nothing.
+    again = runner.invoke(args=["relq", "demo", "--if-empty"])
+    assert again.exit_code == 0 and "nothing loaded" in again.output
+    db.session.rollback()
+    assert count(sa.select(sa.func.count(Case.id))) == 150
