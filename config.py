@@ -66,6 +66,11 @@ class Config:
     # Counting every match of a filter costs a scan on large tables; past this we show "1,000+".
     CASE_COUNT_LIMIT = 1000
 
+    # Where a saved case's analysis is queued: "thread" (in-process), "rq" (Redis), "inline",
+    # or "off" (only `flask relq nlp backfill`). See relq/analysis/queue.py.
+    REDIS_URL = os.environ.get("REDIS_URL")
+    ANALYSIS_QUEUE = os.environ.get("RELQ_ANALYSIS_QUEUE") or ("rq" if REDIS_URL else "thread")
+
     DEMO_PASSWORD = "relq-demo-2026"  # noqa: S105  (demo data only, printed by `make run`)
 
     @classmethod
@@ -87,6 +92,8 @@ class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-not-for-production"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = "sqlite:///:memory:"
+    # Most tests never touch spaCy; the analysis tests switch this to "inline".
+    ANALYSIS_QUEUE = "off"
     # Fast hashes in tests; production keeps werkzeug's scrypt default.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105  (a method name)
 

@@ -2,6 +2,8 @@ import logging
 from logging.config import fileConfig
 
 from alembic import context
+
+from relq.db import is_model_object
 from flask import current_app
 
 # this is the Alembic Config object, which provides
@@ -93,6 +95,7 @@ def run_migrations_online():
         conf_args["process_revision_directives"] = process_revision_directives
 
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_name", is_model_object)
     conf_args.setdefault("render_as_batch", True)  # SQLite alters tables by copying them
     conf_args.setdefault("compare_type", True)
 

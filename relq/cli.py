@@ -99,3 +99,47 @@ def create_department_command(
     except OrgError as error:
         raise click.ClickException(error.code) from None
     click.echo(f"Created department {code}.")
+
+
+@cli.group("nlp")
+def nlp_group() -> None:
+    """Reading cases: analysis and its catch-up."""
+
+
+@nlp_group.command("backfill")
+@click.option("--limit", type=int, default=None, help="At most this many cases.")
+@with_appcontext
+def backfill_command(limit: int | None) -> None:
+    """Analyse every case still waiting (pending, failed, or saved while the NLP was away)."""
+    from relq import nlp
+    from relq.analysis.services import backfill, waiting_case_ids
+
+    case_ids = waiting_case_ids(limit)
+    db.session.rollback()
+    if not case_ids:
+        click.echo("No case is waiting for analysis.")
+        return
+    try:
+        nlp.warm_up()
+    except nlp.NLPUnavailable as error:
+        raise click.ClickException(f"The NLP pipelines cannot be loaded: {error}") from None
+    with click.progressbar(length=len(case_ids), label="Analysing cases") as bar:
+        result = backfill(case_ids, progress=bar.update)
+    click.echo(f"\nAnalysed {result['done']} cases; {result['failed']} failed (retried later).")
+
+
+@cli.command("worker")
+@with_appcontext
+def worker_command() -> None:
+    """Work the RQ queue of analyses (RELQ_ANALYSIS_QUEUE=rq, REDIS_URL)."""
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        raise click.ClickException("REDIS_URL is not set.")
+    redis = Redis.from_url(url)
+    queue = Queue(current_app.config.get("RQ_QUEUE", "relq"), connection=redis)
+    # SimpleWorker: jobs run in this process, inside this app context (no fork, no shared
+    # database connections across processes).
+    SimpleWorker([queue], connection=redis).work()

@@ -10,7 +10,7 @@ it would need to upgrade).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -37,6 +37,12 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 WRITE_OPTION = "relq_write"
+
+
+def is_model_object(name: str | None, type_: str, *_args) -> bool:
+    """For Alembic's comparisons: objects the models describe, not those migrations make by
+    hand (the FTS5 search table and its shadow tables, the PostgreSQL word index)."""
+    return not (name or "").startswith(("case_search", "ix_case_analyses_search_words"))
 
 
 def utcnow() -> datetime:
@@ -88,6 +94,12 @@ def init_db(app: Flask) -> None:
             _configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
 
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` once the current `transaction()` has committed (never if it rolls back):
+    work that must only start from what is really saved, such as queueing a case's analysis."""
+    db.session().info.setdefault("after_commit", []).append(callback)
+
+
 @contextmanager
 def transaction() -> Iterator[None]:
     """The one unit of work of a request or command: commit on success, roll back on error.
@@ -98,10 +110,14 @@ def transaction() -> Iterator[None]:
     session = db.session()  # the request's own Session, not the scoped proxy
     if session.in_transaction():
         session.rollback()
+    session.info.pop("after_commit", None)
     session.connection(execution_options={WRITE_OPTION: True})
     try:
         yield
         session.commit()
     except BaseException:
         session.rollback()
+        session.info.pop("after_commit", None)
         raise
+    for callback in session.info.pop("after_commit", []):
+        callback()

@@ -13,6 +13,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from relq import access
+from relq.analysis.services import request_analysis, search_condition
 from relq.audit.models import AuditEvent
 from relq.audit.services import diff, record
 from relq.cases.models import NOTE_KINDS, TRANSITIONS, Case, Customer, Note, parse_ref
@@ -185,6 +186,7 @@ def create_case(actor: User, data: CaseInput) -> Case:
     )
     if data.observation.strip():
         add_note(case, actor=actor, kind="observation", body=data.observation)
+    request_analysis(case)
     return case
 
 
@@ -227,6 +229,8 @@ def update_case(case: Case, *, actor: User, changes: dict[str, Any], expected_ve
         before=before,
         after=after,
     )
+    if set(after) & {"subject", "customer_words", "remedy_requested", "product"}:
+        request_analysis(case)
     return case
 
 
@@ -337,6 +341,7 @@ def add_note(case: Case, *, actor: User, kind: str, body: str) -> Note:
         case_id=case.id,
         after={"kind": kind},
     )
+    request_analysis(case)
     return note
 
 
@@ -363,11 +368,6 @@ SORTS = {
 }
 
 
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def filter_cases(user: User, filters: CaseFilters) -> Select:
     """The cases `user` may see that match `filters`, sorted; every list starts here."""
     query = access.visible_cases(user)
@@ -390,19 +390,7 @@ def filter_cases(user: User, filters: CaseFilters) -> Select:
     text = unicodedata.normalize("NFKC", filters.text or "").strip()
     if text:
         case_id = parse_ref(text)
-        if case_id is not None:
-            query = query.where(Case.id == case_id)
-        else:
-            # Plain substring search until the NLP search index lands (tagging issue).
-            for word in text.split()[:5]:
-                pattern = _like_pattern(word)
-                query = query.where(
-                    or_(
-                        Case.subject.ilike(pattern, escape="\\"),
-                        Case.customer_words.ilike(pattern, escape="\\"),
-                        Case.product.ilike(pattern, escape="\\"),
-                    )
-                )
+        query = query.where(Case.id == case_id if case_id is not None else search_condition(text))
     return query.order_by(*SORTS.get(filters.sort, SORTS["-received_at"]))
 
 
