@@ -12,6 +12,7 @@ export FLASK_APP := wsgi
 run: install translations
 	$(BIN)/flask relq init
 	$(BIN)/flask relq demo --if-empty
+	$(BIN)/flask relq nlp backfill
 	@echo "relq is serving on http://$(HOST):$(PORT)  (Ctrl-C stops it)"
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
