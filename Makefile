@@ -13,6 +13,7 @@ run: install translations
 	$(BIN)/flask relq init
 	$(BIN)/flask relq demo --if-empty
 	$(BIN)/flask relq nlp backfill
+	$(BIN)/flask relq tags train
 	@echo "relq is serving on http://$(HOST):$(PORT)  (Ctrl-C stops it)"
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 

@@ -143,6 +143,10 @@ def can_assign(user: User, case: Case) -> bool:
     return bool(sides(user, case)) and case.status != "closed"
 
 
+def can_tag_case(user: User, case: Case) -> bool:
+    return bool(sides(user, case))
+
+
 def can_add_note(user: User, case: Case) -> bool:
     return bool(sides(user, case))
 

@@ -20,7 +20,13 @@ def cli() -> None:
 @with_appcontext
 def init_command() -> None:
     """Create or upgrade the database schema to the newest migration."""
+    from relq.tags.services import seed_default_tags
+
     upgrade()
+    with transaction():
+        added = seed_default_tags()
+    if added:
+        click.echo(f"Loaded the starter tag list ({added} categories and tags).")
     click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
 
 
@@ -143,3 +149,26 @@ def worker_command() -> None:
     # SimpleWorker: jobs run in this process, inside this app context (no fork, no shared
     # database connections across processes).
     SimpleWorker([queue], connection=redis).work()
+
+
+@cli.group("tags")
+def tags_group() -> None:
+    """The tag list and the learned tag suggester."""
+
+
+@tags_group.command("train")
+@with_appcontext
+def train_command() -> None:
+    """Retrain the tag suggester from the tags people accepted and rejected."""
+    from relq.tags.learning import train_tag_model
+
+    with transaction():
+        model = train_tag_model()
+    if model is None:
+        click.echo("Not enough decided tags yet to learn from.")
+        return
+    m = model.metrics
+    click.echo(
+        f"Trained on {model.examples} cases in {m['seconds']} s: held-out micro F1 {m['micro_f1']} "
+        f"(precision {m['micro_precision']}, recall {m['micro_recall']}, C={m['C']})."
+    )

@@ -4,8 +4,12 @@ from relq.audit.models import AuditEvent
 from relq.auth.models import LoginFailure, LoginSession
 from relq.cases.models import Case, Customer, Note
 from relq.org.models import Department, User
+from relq.tags.models import CaseTag, LearnedModel, Tag
 
 __all__ = [
+    "CaseTag",
+    "LearnedModel",
+    "Tag",
     "AuditEvent",
     "Case",
     "Customer",

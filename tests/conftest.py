@@ -132,11 +132,14 @@ def session(app):
 
 @pytest.fixture
 def org(app):
-    """Departments cs (customer contact), qa and logistics, and a user of every role."""
+    """Departments cs (customer contact), qa and logistics, a user of every role, and the
+    starter tag list."""
     from relq.db import transaction
+    from relq.tags.services import seed_default_tags
     from tests.factories import make_department, make_user
 
     with transaction():
+        seed_default_tags()
         cs = make_department("cs", "お客様相談室", "Customer Consultation Office", contact=True)
         qa = make_department("qa", "品質保証部", "Quality Assurance")
         logistics = make_department("logistics", "物流部", "Logistics")

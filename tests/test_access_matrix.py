@@ -35,6 +35,11 @@ EXPECTED: dict[str, set[str]] = {
     "cases.edit": CASE_WORKERS,
     "cases.note": CASE_WORKERS,
     "cases.assign": CASE_WORKERS,
+    "tags.decide": CASE_WORKERS,
+    "tags.index": {"admin"},
+    "tags.new": {"admin"},
+    "tags.edit": {"admin"},
+    "tags.train": {"admin"},
     "cases.transition": CASE_WORKERS,
     "org.users": {"admin"},
     "org.new_user": {"admin"},
@@ -46,7 +51,14 @@ EXPECTED: dict[str, set[str]] = {
 }
 # What an actor who may not call a route gets: a case outside your scope does not exist (404);
 # anything else is forbidden (403).
-CASE_ROUTES = {"cases.detail", "cases.edit", "cases.note", "cases.transition", "cases.assign"}
+CASE_ROUTES = {
+    "cases.detail",
+    "cases.edit",
+    "cases.note",
+    "cases.transition",
+    "cases.assign",
+    "tags.decide",
+}
 ROLE_OF = {a: a.split("_")[0] for a in ACTORS}
 
 
@@ -97,6 +109,7 @@ def _url(app, endpoint, org, case):
             "case_id": case.id if case else 1,
             "user_id": org.operator.id,
             "department_id": org.qa.id,
+            "tag_id": 1,
         }[arg]
     with app.test_request_context():
         return url_for(endpoint, **values)

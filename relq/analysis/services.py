@@ -11,6 +11,7 @@ from relq import nlp
 from relq.analysis.models import CaseAnalysis
 from relq.cases.models import Case, Note
 from relq.db import after_commit, db, utcnow
+from relq.tags.services import suggest_tags
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,7 @@ def analyse_case(case_id: int) -> CaseAnalysis | None:
     row.analysed_at = utcnow()
     db.session.flush()
     _index(case_id, row.search_text)
+    suggest_tags(case, voice)
     return row
 
 

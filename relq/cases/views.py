@@ -50,6 +50,8 @@ from relq.cases.services import (
 )
 from relq.db import db, transaction, utcnow
 from relq.org.models import active_departments
+from relq.tags.forms import AddTagForm
+from relq.tags.services import taggable_tags, tags_of
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -195,6 +197,11 @@ def _detail_page(
 ):
     transition_form = transition_form or TransitionForm(formdata=None)
     transition_form.department_id.choices = _department_choices(_("Choose a department"))
+    add_tag_form = None
+    if access.can_tag_case(current_user, case):
+        add_tag_form = AddTagForm(formdata=None)
+        locale = str(get_locale())
+        add_tag_form.tag_id.choices = [(t.id, t.label_for(locale)) for t in taggable_tags()]
     assign_form = None
     if access.can_assign(current_user, case):
         assign_form = AssignForm(
@@ -210,6 +217,8 @@ def _detail_page(
             transition_form=transition_form,
             note_form=note_form or NoteForm(formdata=None),
             assign_form=assign_form,
+            case_tags=tags_of(case.id),
+            add_tag_form=add_tag_form,
             conflict=conflict,
             TRANSITIONS=TRANSITIONS,
         ),

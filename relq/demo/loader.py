@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy import select
 
 from relq.audit.models import AuditEvent
 from relq.cases.models import Case, Customer, Note
@@ -20,6 +21,41 @@ from relq.db import db, utcnow
 from relq.demo.corpus import DEPARTMENTS, USERS, generate_cases
 from relq.org.models import Department, User
 from relq.org.services import DepartmentInput, UserInput, create_department, create_user
+from relq.tags.models import CaseTag, Tag
+from relq.tags.services import seed_default_tags
+
+# The tag people gave each demo theme (None: no tag in the starter list fits).
+THEME_TAGS = {
+    "foreign_object": "quality.foreign_object",
+    "kettle_lid_lock": "quality.defect",
+    "rice_cooker_error_e3": "quality.defect",
+    "toaster_timer": "quality.defect",
+    "repair_request": "quality.defect",
+    "appliance_smoke": "safety.fire_injury",
+    "food_quality": "quality.taste",
+    "food_illness": "safety.illness",
+    "allergen_question": "quality.labelling",
+    "late_delivery": "delivery.late",
+    "damaged_package": "delivery.damaged",
+    "wrong_item": "delivery.wrong_item",
+    "delivery_change": "delivery.change",
+    "double_charge": "billing.double_charge",
+    "refund_request": "billing.refund",
+    "receipt_request": "billing.receipt",
+    "app_login": "app.login",
+    "points_missing": "app.points",
+    "online_store_error": "app.store_error",
+    "subscription_cancel": "subscription.cancel",
+    "store_stock": None,
+    "staff_attitude": "service.attitude",
+    "product_suggestion": "wish.product",
+    "compliment_store": "praise.staff",
+    "compliment_staff": "praise.staff",
+    "product_usage": "usage.howto",
+    "compliment_product": "praise.product",
+}
+# Cases older than this have been tagged by people: the history the tag model learns from.
+TAGGED_AFTER = timedelta(days=2)
 
 # The steps that lead to each status, from "received".
 PATHS = {
@@ -65,6 +101,8 @@ def load_demo(n_cases: int = 600, *, progress: Callable[[int], None] | None = No
                 actor=None,
             )
         )
+    seed_default_tags()
+    tag_ids = {t.code: t.id for t in db.session.scalars(select(Tag))}
     operators = [u for u in users if u.role == "operator"]
     leads = {u.department.code: u for u in users if u.role == "lead"}
     intake = next(d for d in departments.values() if d.is_customer_contact)
@@ -158,6 +196,19 @@ def load_demo(n_cases: int = 600, *, progress: Callable[[int], None] | None = No
                     body=note["body"],
                     author=author,
                     created_at=note_at,
+                )
+            )
+        tag_code = THEME_TAGS.get(item.get("theme"))
+        if tag_code and now - received > TAGGED_AFTER:
+            db.session.add(
+                CaseTag(
+                    case=case,
+                    tag_id=tag_ids[tag_code],
+                    state="accepted",
+                    source="manual",
+                    decided_by=operator,
+                    decided_at=received + timedelta(minutes=6),
+                    created_at=received + timedelta(minutes=6),
                 )
             )
         if progress:

@@ -1,0 +1,170 @@
+"""The starter classification list (admins edit it afterwards): categories, their tags, and
+the trigger phrases that suggest each tag. Triggers are matched on normalised lemmas by
+relq.nlp, so 「届かない」 matches 届く and "refunds" matches refund."""
+
+from __future__ import annotations
+
+# (code, name_ja, name_en, triggers); a code "a.b" sits in category "a".
+CATEGORIES = [
+    ("quality", "品質", "Quality"),
+    ("safety", "安全", "Safety"),
+    ("delivery", "配送", "Delivery"),
+    ("billing", "請求", "Billing"),
+    ("app", "アプリ・EC", "App and online store"),
+    ("service", "接客", "Service"),
+    ("subscription", "定期便", "Subscription"),
+    ("usage", "使い方", "Usage"),
+    ("praise", "お褒め", "Compliments"),
+    ("wish", "ご要望", "Wishes"),
+]
+
+TAGS = [
+    (
+        "quality.foreign_object",
+        "異物混入",
+        "Foreign object",
+        ["異物", "混入", "破片", "髪の毛", "虫", "foreign object", "plastic piece", "hair"],
+    ),
+    (
+        "quality.defect",
+        "製品不良・故障",
+        "Defect or breakdown",
+        [
+            "故障",
+            "不良",
+            "動かない",
+            "ロック",
+            "エラー",
+            "壊れる",
+            "broken",
+            "defect",
+            "not work",
+            "error",
+        ],
+    ),
+    (
+        "quality.taste",
+        "味・におい・品質",
+        "Taste, smell, quality",
+        ["味", "におい", "臭い", "変色", "カビ", "taste", "smell", "mould"],
+    ),
+    (
+        "quality.labelling",
+        "表示・アレルゲン",
+        "Labelling and allergens",
+        ["アレルギー", "アレルゲン", "原材料", "表示", "allergen", "allergy", "ingredient"],
+    ),
+    (
+        "safety.fire_injury",
+        "発火・発煙・怪我",
+        "Fire, smoke, injury",
+        [
+            "発火",
+            "発煙",
+            "煙",
+            "焦げる",
+            "やけど",
+            "火傷",
+            "怪我",
+            "ケガ",
+            "燃える",
+            "fire",
+            "smoke",
+            "burn",
+            "injury",
+            "choke",
+        ],
+    ),
+    (
+        "safety.illness",
+        "体調不良",
+        "Illness",
+        ["食中毒", "腹痛", "下痢", "嘔吐", "体調", "illness", "sick", "vomit", "food poisoning"],
+    ),
+    (
+        "delivery.late",
+        "配送遅延",
+        "Late delivery",
+        ["遅延", "遅れる", "届く", "届かない", "来ない", "late", "delay", "not arrive"],
+    ),
+    (
+        "delivery.damaged",
+        "配送中の破損",
+        "Damaged in delivery",
+        ["破損", "潰れる", "へこむ", "割れる", "箱", "damaged", "crushed", "dent"],
+    ),
+    (
+        "delivery.wrong_item",
+        "誤配送",
+        "Wrong item",
+        ["違う 商品", "誤配", "wrong item", "different item"],
+    ),
+    (
+        "delivery.change",
+        "日時・届け先の変更",
+        "Delivery change",
+        ["日時 変更", "届け先", "再配達", "配送 日", "reschedule", "change address"],
+    ),
+    (
+        "billing.double_charge",
+        "二重請求",
+        "Double charge",
+        ["二重", "二回 請求", "重複", "double charge", "charge twice"],
+    ),
+    ("billing.refund", "返金", "Refund", ["返金", "払い戻し", "refund", "money back"]),
+    (
+        "billing.receipt",
+        "領収書・インボイス",
+        "Receipts and invoices",
+        ["領収書", "インボイス", "請求書", "receipt", "invoice"],
+    ),
+    (
+        "app.login",
+        "ログインできない",
+        "Cannot log in",
+        ["ログイン", "パスワード", "認証", "login", "log in", "password", "sign in"],
+    ),
+    ("app.points", "ポイント", "Points", ["ポイント", "points", "loyalty"]),
+    (
+        "app.store_error",
+        "オンラインストアの不具合",
+        "Online store error",
+        ["オンラインストア", "決済", "カート", "注文 できる", "checkout", "payment", "cart"],
+    ),
+    (
+        "service.attitude",
+        "従業員の対応",
+        "Staff attitude",
+        ["態度", "失礼", "言葉遣い", "横柄", "不親切", "rude", "attitude", "impolite"],
+    ),
+    (
+        "subscription.cancel",
+        "定期便の解約・変更",
+        "Subscription change",
+        ["定期便", "解約", "休止", "subscription", "cancel"],
+    ),
+    (
+        "usage.howto",
+        "使い方・お手入れ",
+        "How to use and care",
+        ["使い方", "手入れ", "説明書", "方法", "how to", "manual", "clean"],
+    ),
+    (
+        "praise.staff",
+        "スタッフへのお褒め",
+        "Praise for staff",
+        ["丁寧", "親切", "感謝", "ありがとう", "助かる", "thank", "kind", "helpful"],
+    ),
+    (
+        "praise.product",
+        "商品へのお褒め",
+        "Praise for a product",
+        ["おいしい", "美味しい", "気に入る", "愛用", "delicious", "love"],
+    ),
+    (
+        "wish.product",
+        "商品へのご要望",
+        "Product wishes",
+        ["要望", "発売", "復活", "再販", "wish", "suggestion"],
+    ),
+]

@@ -1,0 +1,40 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp
+
+from relq.tags.services import DECISIONS
+
+
+class DecideForm(FlaskForm):
+    tag_id = IntegerField(validators=[DataRequired()])
+    decision = HiddenField(validators=[DataRequired(), AnyOf(DECISIONS)])
+
+
+class AddTagForm(FlaskForm):
+    tag_id = SelectField(_l("Add a tag"), coerce=int, validators=[DataRequired()])
+    decision = HiddenField(default="add")
+
+
+class TagForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[
+            DataRequired(),
+            Regexp(
+                r"^[a-z][a-z0-9_.-]{1,63}$", message=_l("Lower-case letters, digits, . - or _.")
+            ),
+        ],
+    )
+    parent_id = SelectField(_l("Category"), coerce=int, default=0, validators=[Optional()])
+    name_ja = StringField(_l("Name (Japanese)"), validators=[DataRequired(), Length(max=80)])
+    name_en = StringField(_l("Name (English)"), validators=[DataRequired(), Length(max=80)])
+    triggers = TextAreaField(
+        _l("Trigger phrases (one per line, Japanese or English)"),
+        validators=[Optional(), Length(max=4000)],
+    )
+    is_active = BooleanField(_l("Active"), default=True)
+
+
+class TrainForm(FlaskForm):
+    pass

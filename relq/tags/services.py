@@ -1,0 +1,249 @@
+"""Tag rules: suggestions from trigger phrases and from the model, decisions by people.
+Services never commit; every decision is an audit event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import case as sql_case
+from sqlalchemy import func, select
+
+from relq import access, nlp
+from relq.audit.services import record
+from relq.cases.models import Case
+from relq.db import db, utcnow
+from relq.org.models import User
+from relq.tags.models import CaseTag, Tag
+
+
+class TagError(Exception):
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+# ---- the list ---------------------------------------------------------------------------------
+
+
+def all_tags() -> list[Tag]:
+    return list(
+        db.session.scalars(select(Tag).order_by(func.coalesce(Tag.parent_id, Tag.id), Tag.id))
+    )
+
+
+def taggable_tags() -> list[Tag]:
+    """Active tags a case can carry: the tags inside categories, and categories without any."""
+    tags = [t for t in all_tags() if t.is_active]
+    parents = {t.parent_id for t in tags if t.parent_id}
+    return [t for t in tags if t.id not in parents]
+
+
+def trigger_phrases() -> dict[str, list[str]]:
+    return {t.code: list(t.triggers or []) for t in taggable_tags() if t.triggers}
+
+
+def seed_default_tags() -> int:
+    """Load the starter list into an empty tag table; returns how many tags were added."""
+    from relq.tags.defaults import CATEGORIES, TAGS
+
+    if db.session.scalar(select(func.count(Tag.id))):
+        return 0
+    parents = {}
+    for code, name_ja, name_en in CATEGORIES:
+        parents[code] = Tag(code=code, name_ja=name_ja, name_en=name_en, triggers=[])
+        db.session.add(parents[code])
+    db.session.flush()
+    for code, name_ja, name_en, triggers in TAGS:
+        parent = parents[code.split(".")[0]]
+        db.session.add(
+            Tag(code=code, parent_id=parent.id, name_ja=name_ja, name_en=name_en, triggers=triggers)
+        )
+    db.session.flush()
+    return len(CATEGORIES) + len(TAGS)
+
+
+@dataclass
+class TagInput:
+    code: str
+    name_ja: str
+    name_en: str
+    parent_id: int | None
+    triggers: list[str]
+    is_active: bool = True
+
+
+def _check_parent(parent_id: int | None, tag: Tag | None = None) -> None:
+    if parent_id is None:
+        return
+    parent = db.session.get(Tag, parent_id)
+    # Two levels: a category holds tags; a tag holds nothing.
+    if parent is None or parent.parent_id is not None or (tag is not None and parent.id == tag.id):
+        raise TagError("parent_not_a_category")
+    if tag is not None and db.session.scalar(select(Tag.id).where(Tag.parent_id == tag.id)):
+        raise TagError("category_has_tags")
+
+
+def save_tag(data: TagInput, *, actor: User, tag: Tag | None = None) -> Tag:
+    """Create a tag (tag None) or change one; the code of an existing tag never changes."""
+    if not access.can_manage_org(actor):
+        raise TagError("not_allowed")
+    _check_parent(data.parent_id, tag)
+    triggers = [t.strip() for t in data.triggers if t.strip()]
+    if tag is None:
+        code = data.code.strip().lower()
+        if db.session.scalar(select(Tag.id).where(Tag.code == code)):
+            raise TagError("code_taken")
+        tag = Tag(code=code)
+        db.session.add(tag)
+        action, before = "tag.created", None
+    else:
+        action = "tag.updated"
+        before = {
+            "name_ja": tag.name_ja,
+            "name_en": tag.name_en,
+            "parent_id": tag.parent_id,
+            "triggers": tag.triggers,
+            "is_active": tag.is_active,
+        }
+    tag.name_ja, tag.name_en = data.name_ja.strip(), data.name_en.strip()
+    tag.parent_id, tag.triggers, tag.is_active = data.parent_id, triggers, data.is_active
+    db.session.flush()
+    record(
+        action,
+        actor=actor,
+        entity_type="tag",
+        entity_id=tag.id,
+        before=before,
+        after={
+            "code": tag.code,
+            "name_ja": tag.name_ja,
+            "triggers": triggers,
+            "is_active": tag.is_active,
+        },
+    )
+    return tag
+
+
+# ---- suggestions ------------------------------------------------------------------------------
+
+
+def tags_of(case_id: int) -> list[CaseTag]:
+    return list(
+        db.session.scalars(
+            select(CaseTag).where(CaseTag.case_id == case_id).order_by(CaseTag.state, CaseTag.id)
+        )
+    )
+
+
+def suggest_tags(case: Case, analysis: nlp.Analysis) -> list[CaseTag]:
+    """Suggest the tags whose trigger phrases occur in the case's voice, and those the learned
+    model is confident about. A tag a person already decided on is never suggested again."""
+    decided = {ct.tag_id: ct for ct in tags_of(case.id)}
+    by_code = {t.code: t for t in taggable_tags()}
+    added = []
+    for code, phrases in nlp.match_phrases(analysis, trigger_phrases()).items():
+        tag = by_code[code]
+        existing = decided.get(tag.id)
+        if existing is None:
+            existing = CaseTag(case_id=case.id, tag_id=tag.id, state="suggested", source="rule")
+            db.session.add(existing)
+            decided[tag.id] = existing
+            added.append(existing)
+        if existing.state == "suggested":
+            existing.source, existing.confidence, existing.reasons = "rule", 1.0, phrases
+    from relq.tags.learning import predict
+
+    for suggestion in predict(analysis, case):
+        tag = by_code.get(suggestion.code)
+        if tag is None or tag.id in decided:
+            continue
+        row = CaseTag(
+            case_id=case.id,
+            tag_id=tag.id,
+            state="suggested",
+            source="model",
+            confidence=round(suggestion.confidence, 3),
+            reasons=suggestion.reasons,
+        )
+        db.session.add(row)
+        decided[tag.id] = row
+        added.append(row)
+    db.session.flush()
+    return added
+
+
+# ---- decisions --------------------------------------------------------------------------------
+
+DECISIONS = ("accept", "reject", "add", "remove")
+
+
+def decide_tag(case: Case, tag_id: int, *, actor: User, decision: str) -> CaseTag:
+    """accept / reject a suggestion, add a tag by hand, or remove an accepted one (which
+    records it as rejected, so it is not suggested again). Raises TagError."""
+    if not access.can_tag_case(actor, case):
+        raise TagError("not_allowed")
+    tag = db.session.get(Tag, tag_id)
+    if tag is None or tag not in taggable_tags():
+        raise TagError("unknown_tag")
+    row = db.session.scalar(
+        select(CaseTag).where(CaseTag.case_id == case.id, CaseTag.tag_id == tag_id)
+    )
+    before = {"state": row.state} if row else None
+    if decision == "add":
+        if row is None:
+            row = CaseTag(case_id=case.id, tag_id=tag_id, source="manual", state="accepted")
+            db.session.add(row)
+        row.state = "accepted"
+    elif decision in ("accept", "reject"):
+        if row is None or row.state != "suggested":
+            raise TagError("not_suggested")
+        row.state = "accepted" if decision == "accept" else "rejected"
+    elif decision == "remove":
+        if row is None or row.state != "accepted":
+            raise TagError("not_on_case")
+        row.state = "rejected"
+    else:
+        raise TagError("unknown_decision")
+    row.decided_by_id, row.decided_at = actor.id, utcnow()
+    db.session.flush()
+    record(
+        f"tag.{decision}",
+        actor=actor,
+        entity_type="case_tag",
+        entity_id=row.id,
+        case_id=case.id,
+        before=before,
+        after={"state": row.state, "tag": tag.code},
+    )
+    return row
+
+
+@dataclass
+class TagStats:
+    tag: Tag
+    suggested: int
+    accepted: int
+    rejected: int
+    manual: int
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        decided = self.accepted + self.rejected
+        return self.accepted / decided if decided else None
+
+
+def tag_statistics() -> list[TagStats]:
+    """Per tag: suggestions still open, and of the decided suggestions how many were accepted
+    (the acceptance rate admins tune triggers with); tags added by hand counted apart."""
+    suggested = CaseTag.source != "manual"
+    rows = db.session.execute(
+        select(
+            CaseTag.tag_id,
+            func.sum(sql_case((suggested & (CaseTag.state == "suggested"), 1), else_=0)),
+            func.sum(sql_case((suggested & (CaseTag.state == "accepted"), 1), else_=0)),
+            func.sum(sql_case((suggested & (CaseTag.state == "rejected"), 1), else_=0)),
+            func.sum(sql_case((CaseTag.source == "manual", 1), else_=0)),
+        ).group_by(CaseTag.tag_id)
+    ).all()
+    counts = {r[0]: r[1:] for r in rows}
+    return [TagStats(t, *(int(x or 0) for x in counts.get(t.id, (0, 0, 0, 0)))) for t in all_tags()]

@@ -1,0 +1,134 @@
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from relq import access
+from relq.access import allow, get_case_or_404, require
+from relq.db import db, transaction
+from relq.tags.forms import DecideForm, TagForm, TrainForm
+from relq.tags.learning import forget_cached_models, train_tag_model
+from relq.tags.models import TAG_SOURCES, TAG_STATES, LearnedModel, Tag
+from relq.tags.services import TagError, TagInput, all_tags, decide_tag, save_tag, tag_statistics
+
+bp = Blueprint("tags", __name__)
+
+TAG_MESSAGES = {
+    "not_allowed": lambda: _("You may not do this."),
+    "unknown_tag": lambda: _("Choose an active tag."),
+    "not_suggested": lambda: _("This tag is no longer a suggestion on this case."),
+    "not_on_case": lambda: _("This tag is not on the case."),
+    "parent_not_a_category": lambda: _("A category must be a top-level tag."),
+    "category_has_tags": lambda: _("This category holds tags: it cannot move into another."),
+    "code_taken": lambda: _("A tag with this code exists already."),
+}
+
+
+@bp.app_context_processor
+def tag_vocabulary():
+    return {"TAG_SOURCES": TAG_SOURCES, "TAG_STATES": TAG_STATES}
+
+
+def tag_message(code: str) -> str:
+    message = TAG_MESSAGES.get(code)
+    return message() if message else code
+
+
+@bp.post("/cases/<int:case_id>/tags")
+@allow("operator", "lead")
+def decide(case_id: int):
+    case = get_case_or_404(case_id, current_user)
+    require(access.can_tag_case(current_user, case))
+    form = DecideForm()
+    if not form.validate_on_submit():
+        flash(_("Choose an active tag."), "error")
+        return redirect(url_for("cases.detail", case_id=case_id) + "#tags")
+    try:
+        with transaction():
+            case = get_case_or_404(case_id, current_user)
+            decide_tag(case, form.tag_id.data, actor=current_user, decision=form.decision.data)
+    except TagError as error:
+        flash(tag_message(error.code), "error")
+    return redirect(url_for("cases.detail", case_id=case_id) + "#tags")
+
+
+@bp.get("/admin/tags")
+@allow("admin")
+def index():
+    model = db.session.scalar(
+        select(LearnedModel).where(LearnedModel.kind == "tags").order_by(LearnedModel.id.desc())
+    )
+    return render_template(
+        "tags/index.html", stats=tag_statistics(), model=model, train_form=TrainForm()
+    )
+
+
+def _parent_choices(tag: Tag | None):
+    locale = str(get_locale())
+    categories = [t for t in all_tags() if t.parent_id is None and (tag is None or t.id != tag.id)]
+    return [(0, _("(none: this is a category)"))] + [(t.id, t.name_for(locale)) for t in categories]
+
+
+def _tag_page(tag: Tag | None):
+    form = TagForm(obj=tag) if request.method == "GET" and tag else TagForm()
+    form.parent_id.choices = _parent_choices(tag)
+    if request.method == "GET" and tag:
+        form.triggers.data = "\n".join(tag.triggers or [])
+        form.parent_id.data = tag.parent_id or 0
+    if tag is not None:
+        form.code.data = tag.code  # the code never changes
+    if form.validate_on_submit():
+        data = TagInput(
+            code=form.code.data,
+            name_ja=form.name_ja.data,
+            name_en=form.name_en.data,
+            parent_id=form.parent_id.data or None,
+            triggers=(form.triggers.data or "").splitlines(),
+            is_active=form.is_active.data,
+        )
+        try:
+            with transaction():
+                current = db.session.get(Tag, tag.id) if tag else None
+                saved = save_tag(data, actor=current_user, tag=current)
+        except TagError as error:
+            flash(tag_message(error.code), "error")
+        else:
+            flash(_("Tag %(code)s was saved.", code=saved.code), "success")
+            return redirect(url_for("tags.index"))
+    return render_template("tags/form.html", form=form, tag=tag)
+
+
+@bp.route("/admin/tags/new", methods=["GET", "POST"])
+@allow("admin")
+def new():
+    return _tag_page(None)
+
+
+@bp.route("/admin/tags/<int:tag_id>", methods=["GET", "POST"])
+@allow("admin")
+def edit(tag_id: int):
+    return _tag_page(db.session.get(Tag, tag_id) or abort(404))
+
+
+@bp.post("/admin/tags/train")
+@allow("admin")
+def train():
+    form = TrainForm()
+    if not form.validate_on_submit():
+        abort(400)
+    with transaction():
+        model = train_tag_model()
+    forget_cached_models()
+    if model is None:
+        flash(_("Not enough decided tags yet to learn from."), "warning")
+    else:
+        flash(
+            _(
+                "The tag model was retrained on %(n)d cases (F1 %(f1)s).",
+                n=model.examples,
+                f1=model.metrics.get("micro_f1"),
+            ),
+            "success",
+        )
+    return redirect(url_for("tags.index"))
