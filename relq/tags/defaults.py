@@ -85,13 +85,13 @@ TAGS = [
         "delivery.late",
         "配送遅延",
         "Late delivery",
-        ["遅延", "遅れる", "届く", "届かない", "来ない", "late", "delay", "not arrive"],
+        ["遅延", "遅れる", "まだ 届く", "late", "delay", "delayed"],
     ),
     (
         "delivery.damaged",
         "配送中の破損",
         "Damaged in delivery",
-        ["破損", "潰れる", "へこむ", "割れる", "箱", "damaged", "crushed", "dent"],
+        ["破損", "潰れる", "へこむ", "割れる", "damaged", "crushed", "dent"],
     ),
     (
         "delivery.wrong_item",
@@ -129,7 +129,7 @@ TAGS = [
         "app.store_error",
         "オンラインストアの不具合",
         "Online store error",
-        ["オンラインストア", "決済", "カート", "注文 できる", "checkout", "payment", "cart"],
+        ["決済", "カート", "エラー 画面", "checkout", "payment error", "cart"],
     ),
     (
         "service.attitude",
@@ -147,7 +147,7 @@ TAGS = [
         "usage.howto",
         "使い方・お手入れ",
         "How to use and care",
-        ["使い方", "手入れ", "説明書", "方法", "how to", "manual", "clean"],
+        ["使い方", "手入れ", "説明書", "how to", "manual", "clean"],
     ),
     (
         "praise.staff",
