@@ -14,6 +14,7 @@ run: install translations
 	$(BIN)/flask relq demo --if-empty
 	$(BIN)/flask relq nlp backfill
 	$(BIN)/flask relq tags train
+	$(BIN)/flask relq themes detect
 	@echo "relq is serving on http://$(HOST):$(PORT)  (Ctrl-C stops it)"
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 

@@ -168,6 +168,11 @@ def can_manage_org(user: User) -> bool:
     return user.is_active and user.role == "admin"
 
 
+def can_see_alerts(user: User) -> bool:
+    """Surge alerts are for management."""
+    return user.is_active and user.role in ("executive", "admin")
+
+
 def can_read_audit(user: User) -> bool:
     return user.is_active and user.role in ("admin", "executive")
 

@@ -172,3 +172,24 @@ def train_command() -> None:
         f"Trained on {model.examples} cases in {m['seconds']} s: held-out micro F1 {m['micro_f1']} "
         f"(precision {m['micro_precision']}, recall {m['micro_recall']}, C={m['C']})."
     )
+
+
+@cli.group("themes")
+def themes_group() -> None:
+    """Recurring themes and surge alerts."""
+
+
+@themes_group.command("detect")
+@with_appcontext
+def detect_command() -> None:
+    """Look for this week's surges and new themes and record them as alerts (idempotent)."""
+    from relq.themes.services import record_surges
+
+    with transaction():
+        alerts = record_surges()
+    for alert in alerts:
+        click.echo(
+            f"{alert.kind:<5} {alert.label}: {alert.observed} cases this week "
+            f"(baseline {alert.expected:.1f}/week, p={alert.p_value:.2g})"
+        )
+    click.echo(f"{len(alerts)} new alert(s).")

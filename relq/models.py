@@ -5,8 +5,10 @@ from relq.auth.models import LoginFailure, LoginSession
 from relq.cases.models import Case, Customer, Note
 from relq.org.models import Department, User
 from relq.tags.models import CaseTag, LearnedModel, Tag
+from relq.themes.models import SurgeAlert
 
 __all__ = [
+    "SurgeAlert",
     "CaseTag",
     "LearnedModel",
     "Tag",

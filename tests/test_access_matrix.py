@@ -36,6 +36,7 @@ EXPECTED: dict[str, set[str]] = {
     "cases.note": CASE_WORKERS,
     "cases.assign": CASE_WORKERS,
     "tags.decide": CASE_WORKERS,
+    "themes.index": EVERYONE,
     "tags.index": {"admin"},
     "tags.new": {"admin"},
     "tags.edit": {"admin"},

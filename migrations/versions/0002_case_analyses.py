@@ -26,6 +26,7 @@ def upgrade():
         sa.Column("language", sa.String(length=2), nullable=True),
         sa.Column("lemmas", sa.Text(), nullable=False),
         sa.Column("keyphrases", sa.JSON(), nullable=False),
+        sa.Column("observation_keyphrases", sa.JSON(), nullable=False),
         sa.Column("search_text", sa.Text(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("error", sa.String(length=255), nullable=True),

@@ -27,6 +27,8 @@ class CaseAnalysis(db.Model):
     # The customer's voice (subject, words, remedy): content lemmas and key phrases.
     lemmas: Mapped[str] = mapped_column(Text, default="")
     keyphrases: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # The front line's own observations (気づき): a source of themes of their own.
+    observation_keyphrases: Mapped[list[Any]] = mapped_column(JSON, default=list)
     # Everything searchable (the voice, the product, every note), as space-separated words.
     search_text: Mapped[str] = mapped_column(Text, default="")
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -49,12 +49,12 @@ def analyse_case(case_id: int) -> CaseAnalysis | None:
         row = CaseAnalysis(case_id=case_id, state="pending", requested_at=utcnow())
         db.session.add(row)
     row.attempts = (row.attempts or 0) + 1
-    notes = db.session.scalars(select(Note.body).where(Note.case_id == case_id)).all()
+    notes = db.session.execute(select(Note.kind, Note.body).where(Note.case_id == case_id)).all()
     try:
         voice = nlp.analyse(voice_of(case))
-        extra = " ".join(
-            nlp.segment_for_search(t, language=None) for t in (case.product, *notes) if t
-        )
+        analysed_notes = [(kind, nlp.analyse(body)) for kind, body in notes]
+        product = [nlp.segment_for_search(case.product)] if case.product else []
+        extra = " ".join([*product, *(a.search_text for _, a in analysed_notes)])
     except nlp.NLPUnavailable as error:
         log.warning("analysis of case %s failed: %s", case_id, error)
         row.state, row.error = "failed", str(error)[:255]
@@ -64,6 +64,11 @@ def analyse_case(case_id: int) -> CaseAnalysis | None:
     row.language = voice.language
     row.lemmas = " ".join(voice.lemmas)
     row.keyphrases = list(voice.keyphrases)
+    row.observation_keyphrases = list(
+        dict.fromkeys(
+            p for kind, a in analysed_notes if kind == "observation" for p in a.keyphrases
+        )
+    )
     row.search_text = f"{voice.search_text} {extra}".strip()
     row.analysed_at = utcnow()
     db.session.flush()

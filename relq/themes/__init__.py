@@ -1,0 +1,1 @@
+"""Recurring themes and surges: what keeps coming back, and what suddenly grows."""
