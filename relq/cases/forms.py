@@ -146,6 +146,7 @@ class FilterForm(Form):
         default="-received_at",
         validators=[Optional()],
     )
+    tag = SelectField(_l("Tag"), default="", validators=[Optional()])
     mine = BooleanField(_l("Assigned to me"))
     page = IntegerField(default=1, validators=[Optional()])
     scope = HiddenField(default="open")

@@ -353,6 +353,7 @@ class CaseFilters:
     channels: list[str] = field(default_factory=list)
     department_id: int | None = None
     assignee_id: int | None = None
+    tag_code: str = ""
     received_from: datetime | None = None
     received_until: datetime | None = None
     text: str = ""
@@ -383,6 +384,8 @@ def filter_cases(user: User, filters: CaseFilters) -> Select:
         query = query.where(Case.responsible_department_id == filters.department_id)
     if filters.assignee_id:
         query = query.where(Case.assignee_id == filters.assignee_id)
+    if filters.tag_code:
+        query = query.where(Case.id.in_(cases_tagged(filters.tag_code)))
     if filters.received_from:
         query = query.where(Case.received_at >= filters.received_from)
     if filters.received_until:
@@ -392,6 +395,17 @@ def filter_cases(user: User, filters: CaseFilters) -> Select:
         case_id = parse_ref(text)
         query = query.where(Case.id == case_id if case_id is not None else search_condition(text))
     return query.order_by(*SORTS.get(filters.sort, SORTS["-received_at"]))
+
+
+def cases_tagged(code: str) -> Select:
+    """Ids of the cases carrying the tag (accepted or still suggested)."""
+    from relq.tags.models import CaseTag, Tag
+
+    return (
+        select(CaseTag.case_id)
+        .join(Tag, Tag.id == CaseTag.tag_id)
+        .where(Tag.code == code, CaseTag.state != "rejected")
+    )
 
 
 def count_limited(query: Select, limit: int) -> tuple[int, bool]:

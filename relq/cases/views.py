@@ -87,6 +87,7 @@ def _filters_from(form: FilterForm) -> CaseFilters:
         channels=form.channel.data or [],
         department_id=form.department.data or None,
         assignee_id=current_user.id if form.mine.data else None,
+        tag_code=form.tag.data or "",
         received_from=_day_start_utc(form.received_from.data) if form.received_from.data else None,
         received_until=(
             _day_start_utc(form.received_until.data + timedelta(days=1))
@@ -98,15 +99,23 @@ def _filters_from(form: FilterForm) -> CaseFilters:
     )
 
 
+def _filter_form(formdata=None) -> FilterForm:
+    form = FilterForm(formdata)
+    form.department.choices = _department_choices(_("All departments"))
+    locale = str(get_locale())
+    form.tag.choices = [("", _("All tags"))] + [
+        (t.code, t.label_for(locale)) for t in taggable_tags()
+    ]
+    return form
+
+
 @bp.get("/")
 @allow(EVERYONE)
 def index():
-    form = FilterForm(request.args)
-    form.department.choices = _department_choices(_("All departments"))
+    form = _filter_form(request.args)
     if not form.validate():
         flash(_("Some filters were not understood and were ignored."), "warning")
-        form = FilterForm()
-        form.department.choices = _department_choices(_("All departments"))
+        form = _filter_form()
     per_page = current_app.config["CASES_PER_PAGE"]
     page = max(1, min(form.page.data or 1, 10_000))
     query = filter_cases(current_user, _filters_from(form))

@@ -219,3 +219,15 @@ def test_learned_model_suggests_with_confidence_and_reasons(org, app, inline):
     assert hits / len(unseen) >= 0.6
     db.session.rollback()
     assert db.session.get(Case, ids[0]) is not None
+
+
+def test_case_list_filters_by_tag(org, inline, login_as):
+    refund = _log(org, customer_words="返金してほしい")
+    _log(org, customer_words="ログインできない")
+    html = login_as(org.operator).get("/cases/?tag=billing.refund").get_data(as_text=True)
+    import re
+
+    refs = re.findall(r"<td class=\"ref\"><a [^>]*>(C-\d{4}-\d{6})<", html)
+    from relq.cases.models import Case
+
+    assert refs == [db.session.get(Case, refund).ref]
