@@ -52,6 +52,35 @@ def diff(obj: Any, changes: dict[str, Any]) -> tuple[dict[str, Any], dict[str, A
     return before, after
 
 
+def apply_changes(
+    obj: Any,
+    changes: dict[str, Any],
+    *,
+    action: str,
+    actor: User | None,
+    entity_type: str,
+    case_id: int | None = None,
+) -> dict[str, Any]:
+    """Set the fields of `obj` that `changes` really changes, flush, and record one event
+    with their before and after. Returns the changed fields' new values ({} if none)."""
+    before, after = diff(obj, changes)
+    if not after:
+        return {}
+    for name, value in after.items():
+        setattr(obj, name, value)
+    db.session.flush()
+    record(
+        action,
+        actor=actor,
+        entity_type=entity_type,
+        entity_id=obj.id,
+        case_id=case_id,
+        before=before,
+        after=after,
+    )
+    return after
+
+
 def recent_events(limit: int = 200, *, offset: int = 0):
     return db.session.scalars(
         select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit).offset(offset)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from relq import access
 from relq.analysis.services import request_analysis, search_condition
 from relq.audit.models import AuditEvent
-from relq.audit.services import diff, record
+from relq.audit.services import apply_changes, record
 from relq.cases.models import NOTE_KINDS, TRANSITIONS, Case, Customer, Note, parse_ref
 from relq.db import db, utcnow
 from relq.org.models import Department, User
@@ -214,20 +214,8 @@ def update_case(case: Case, *, actor: User, changes: dict[str, Any], expected_ve
     cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in changes.items()}
     if cleaned.get("received_at"):
         cleaned["received_at"] = to_minute(cleaned["received_at"])
-    before, after = diff(case, cleaned)
-    if not after:
-        return case
-    for name, value in after.items():
-        setattr(case, name, value)
-    db.session.flush()
-    record(
-        "case.updated",
-        actor=actor,
-        entity_type="case",
-        entity_id=case.id,
-        case_id=case.id,
-        before=before,
-        after=after,
+    after = apply_changes(
+        case, cleaned, action="case.updated", actor=actor, entity_type="case", case_id=case.id
     )
     if set(after) & {"subject", "customer_words", "remedy_requested", "product"}:
         request_analysis(case)

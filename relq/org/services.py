@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from relq import access
-from relq.audit.services import diff, record
+from relq.audit.services import apply_changes, record
 from relq.auth.services import check_new_password, end_all_login_sessions, hash_password
 from relq.db import db
 from relq.org.models import LOCALES, ROLES, Department, User
@@ -85,7 +85,7 @@ def update_user(
     _check_user(UserInput(user.email, name, role, department_id, user.locale))
     if user.id == actor.id and (role != "admin" or not is_active):
         raise OrgError("cannot_demote_self")
-    before, after = diff(
+    after = apply_changes(
         user,
         {
             "role": role,
@@ -93,41 +93,22 @@ def update_user(
             "is_active": is_active,
             "name": name.strip(),
         },
+        action="user.updated",
+        actor=actor,
+        entity_type="user",
     )
-    if not after:
-        return user
-    for key, value in after.items():
-        setattr(user, key, value)
     if after.get("is_active") is False or "role" in after or "department_id" in after:
         # What the user may see changed: their open logins must not keep the old view.
         end_all_login_sessions(user)
-    db.session.flush()
-    record(
-        "user.updated",
-        actor=actor,
-        entity_type="user",
-        entity_id=user.id,
-        before=before,
-        after=after,
-    )
     return user
 
 
 def set_locale(user: User, *, actor: User, locale: str) -> None:
     if locale not in LOCALES:
         raise OrgError("unknown_locale")
-    if user.locale != locale:
-        before = {"locale": user.locale}
-        user.locale = locale
-        db.session.flush()
-        record(
-            "user.locale_changed",
-            actor=actor,
-            entity_type="user",
-            entity_id=user.id,
-            before=before,
-            after={"locale": locale},
-        )
+    apply_changes(
+        user, {"locale": locale}, action="user.locale_changed", actor=actor, entity_type="user"
+    )
 
 
 @dataclass
@@ -181,18 +162,7 @@ def update_department(department: Department, data: DepartmentInput, *, actor: U
         )
         if active_users:
             raise OrgError("department_has_users")
-    before, after = diff(department, changes)
-    if not after:
-        return department
-    for key, value in after.items():
-        setattr(department, key, value)
-    db.session.flush()
-    record(
-        "department.updated",
-        actor=actor,
-        entity_type="department",
-        entity_id=department.id,
-        before=before,
-        after=after,
+    apply_changes(
+        department, changes, action="department.updated", actor=actor, entity_type="department"
     )
     return department
