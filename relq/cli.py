@@ -193,3 +193,38 @@ def detect_command() -> None:
             f"(baseline {alert.expected:.1f}/week, p={alert.p_value:.2g})"
         )
     click.echo(f"{len(alerts)} new alert(s).")
+
+
+@cli.command("tick")
+@click.option("--retrain-after-hours", default=24, show_default=True)
+@with_appcontext
+def tick_command(retrain_after_hours: int) -> None:
+    """The periodic housekeeping (cron it every few minutes; safe to run twice): analyse cases
+    still waiting, record this week's surges, retrain the tag model once a day, forget old
+    login failures. Deadlines and escalations join it with the routing issue."""
+    from datetime import timedelta
+
+    from relq.analysis.services import backfill, waiting_case_ids
+    from relq.auth.services import forget_old_failures
+    from relq.db import utcnow
+    from relq.tags.learning import train_tag_model
+    from relq.tags.models import LearnedModel
+    from relq.themes.services import record_surges
+
+    waiting = waiting_case_ids(limit=5000)
+    db.session.rollback()
+    analysed = backfill(waiting) if waiting else {"done": 0, "failed": 0}
+    with transaction():
+        alerts = record_surges()
+        forgotten = forget_old_failures()
+    newest = db.session.scalar(
+        select(func.max(LearnedModel.created_at)).where(LearnedModel.kind == "tags")
+    )
+    retrained = None
+    if newest is None or utcnow() - newest > timedelta(hours=retrain_after_hours):
+        with transaction():
+            retrained = train_tag_model()
+    click.echo(
+        f"analysed {analysed['done']} (failed {analysed['failed']}), {len(alerts)} new alert(s), "
+        f"tag model {'retrained' if retrained else 'kept'}, {forgotten} old login failure(s) forgotten"
+    )

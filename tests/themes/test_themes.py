@@ -154,3 +154,14 @@ def test_a_theme_from_nothing_is_new(org, inline):
     db.session.rollback()
     new = [s for s in find_surges() if s.kind == "new"]
     assert any("ポイント" in s.label for s in new)
+
+
+def test_tick_is_idempotent(org, app):
+    for i in range(3):
+        _log(org, KETTLE[i], days_ago=i + 1)  # saved while analysis is off: waiting
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["relq", "tick"])
+    assert first.exit_code == 0, first.output
+    assert "analysed 3 (failed 0)" in first.output
+    second = runner.invoke(args=["relq", "tick"])
+    assert "analysed 0 (failed 0), 0 new alert(s)" in second.output
