@@ -224,7 +224,8 @@ def tick_command(retrain_after_hours: int) -> None:
     if newest is None or utcnow() - newest > timedelta(hours=retrain_after_hours):
         with transaction():
             retrained = train_tag_model()
+    model = "retrained" if retrained else "kept"
     click.echo(
         f"analysed {analysed['done']} (failed {analysed['failed']}), {len(alerts)} new alert(s), "
-        f"tag model {'retrained' if retrained else 'kept'}, {forgotten} old login failure(s) forgotten"
+        f"tag model {model}, {forgotten} old login failure(s) forgotten"
     )
