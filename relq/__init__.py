@@ -66,6 +66,7 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     from relq.cli import cli
     from relq.errors import register_error_pages
     from relq.org.views import bp as org_bp
+    from relq.routing.views import bp as routing_bp
     from relq.tags.views import bp as tags_bp
     from relq.themes.views import bp as themes_bp
 
@@ -74,6 +75,7 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     app.register_blueprint(org_bp)
     app.register_blueprint(audit_bp)
     app.register_blueprint(tags_bp)
+    app.register_blueprint(routing_bp)
     app.register_blueprint(themes_bp)
     app.cli.add_command(cli)
     register_error_pages(app)

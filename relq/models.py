@@ -4,10 +4,12 @@ from relq.audit.models import AuditEvent
 from relq.auth.models import LoginFailure, LoginSession
 from relq.cases.models import Case, Customer, Note
 from relq.org.models import Department, User
+from relq.routing.models import RoutingRule
 from relq.tags.models import CaseTag, LearnedModel, Tag
 from relq.themes.models import SurgeAlert
 
 __all__ = [
+    "RoutingRule",
     "SurgeAlert",
     "CaseTag",
     "LearnedModel",

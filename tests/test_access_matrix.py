@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from relq import create_app
+from relq.routing.services import RuleInput, save_rule
 from tests.factories import make_case
 
 ANON = "anonymous"
@@ -37,6 +38,10 @@ EXPECTED: dict[str, set[str]] = {
     "cases.assign": CASE_WORKERS,
     "tags.decide": CASE_WORKERS,
     "themes.index": EVERYONE,
+    "routing.index": {"admin"},
+    "routing.new": {"admin"},
+    "routing.edit": {"admin"},
+    "routing.move": {"admin"},
     "tags.index": {"admin"},
     "tags.new": {"admin"},
     "tags.edit": {"admin"},
@@ -111,6 +116,7 @@ def _url(app, endpoint, org, case):
             "user_id": org.operator.id,
             "department_id": org.qa.id,
             "tag_id": 1,
+            "rule_id": 1,
         }[arg]
     with app.test_request_context():
         return url_for(endpoint, **values)
@@ -125,6 +131,7 @@ def test_route_matrix(app, org, login_as, client, session, endpoint, method):
     # A case taken in by the contact centre and routed to QA: the QA lead owns it, the
     # logistics lead is "another department".
     case = make_case(org.operator, department=org.qa)
+    save_rule(RuleInput("異物は品質保証部へ", org.qa.id, {"words": ["異物"]}), actor=org.admin)
     session.commit()
     url = _url(app, endpoint, org, case)
     allowed = EXPECTED[endpoint]

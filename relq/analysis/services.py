@@ -74,6 +74,11 @@ def analyse_case(case_id: int) -> CaseAnalysis | None:
     db.session.flush()
     _index(case_id, row.search_text)
     suggest_tags(case, voice)
+    if case.status == "received" and case.responsible_department_id is None:
+        from relq.routing.services import route_by_rules
+        from relq.tags.services import tag_codes_by_case
+
+        route_by_rules(case, tag_codes=tag_codes_by_case([case.id]).get(case.id, set()))
     return row
 
 

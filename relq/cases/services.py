@@ -186,6 +186,10 @@ def create_case(actor: User, data: CaseInput) -> Case:
     )
     if data.observation.strip():
         add_note(case, actor=actor, kind="observation", body=data.observation)
+    if department is None:
+        from relq.routing.services import route_by_rules
+
+        route_by_rules(case)
     request_analysis(case)
     return case
 
@@ -240,6 +244,23 @@ def transition_case(
     if not access.can_transition(actor, case, action):
         raise NotAllowed(action)
     _check_version(case, expected_version)
+    return apply_transition(case, action, actor=actor, department_id=department_id, reason=reason)
+
+
+def apply_transition(
+    case: Case,
+    action: str,
+    *,
+    actor: User | None,
+    department_id: int | None = None,
+    reason: str = "",
+    extra: dict[str, Any] | None = None,
+) -> Case:
+    """Make a lifecycle change the caller has already allowed (a person through
+    `transition_case`, or a routing rule with `actor` None) and record it."""
+    transition = TRANSITIONS[action]
+    if case.status not in transition.sources:
+        raise IllegalTransition(case, action)
     reason = (reason or "").strip()
     if transition.needs_reason and not reason:
         raise MissingInput("reason")
@@ -263,7 +284,7 @@ def transition_case(
         entity_id=case.id,
         case_id=case.id,
         before=before,
-        after=after,
+        after=after | (extra or {}),
     )
     return case
 

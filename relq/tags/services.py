@@ -247,3 +247,17 @@ def tag_statistics() -> list[TagStats]:
     ).all()
     counts = {r[0]: r[1:] for r in rows}
     return [TagStats(t, *(int(x or 0) for x in counts.get(t.id, (0, 0, 0, 0)))) for t in all_tags()]
+
+
+def tag_codes_by_case(case_ids: list[int]) -> dict[int, set[str]]:
+    """The tags (accepted or suggested) of each case, by code."""
+    found: dict[int, set[str]] = {}
+    for start in range(0, len(case_ids), 500):
+        rows = db.session.execute(
+            select(CaseTag.case_id, Tag.code)
+            .join(Tag, Tag.id == CaseTag.tag_id)
+            .where(CaseTag.case_id.in_(case_ids[start : start + 500]), CaseTag.state != "rejected")
+        )
+        for case_id, code in rows:
+            found.setdefault(case_id, set()).add(code)
+    return found

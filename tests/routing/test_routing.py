@@ -1,0 +1,109 @@
+"""Routing rules: data, in order, first match wins; tag rules after the analysis; dry run."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from relq.audit.models import AuditEvent
+from relq.cases.models import Case
+from relq.db import db, transaction
+from relq.routing.models import RoutingRule
+from relq.routing.services import RoutingError, RuleInput, dry_run, move_rule, save_rule
+from tests.factories import make_case
+
+
+def _rule(org, name, department, **conditions):
+    with transaction():
+        return save_rule(RuleInput(name, department.id, conditions), actor=org.admin).id
+
+
+def _log(org, **fields):
+    fields.setdefault("subject", "お問い合わせ")
+    fields.setdefault("remedy_requested", "")
+    with transaction():
+        case = make_case(org.operator, **fields)
+    db.session.rollback()
+    return db.session.get(Case, case.id)
+
+
+def test_first_matching_rule_routes_at_intake(org):
+    _rule(org, "異物は品質保証部", org.qa, words=["異物"])
+    _rule(org, "配送の苦情は物流部", org.logistics, kinds=["complaint"], words=["配送", "届かない"])
+    foreign = _log(org, customer_words="パスタに異物が入っていた", kind="complaint")
+    late = _log(org, customer_words="荷物が届かない", kind="complaint")
+    late_inquiry = _log(org, customer_words="荷物が届かない", kind="inquiry")  # kind differs
+    assert (foreign.status, foreign.responsible_department_id) == ("routed", org.qa.id)
+    assert (late.status, late.responsible_department_id) == ("routed", org.logistics.id)
+    assert (late_inquiry.status, late_inquiry.responsible_department_id) == ("received", None)
+    event = db.session.scalar(
+        sa.select(AuditEvent).where(
+            AuditEvent.case_id == foreign.id, AuditEvent.action == "case.route"
+        )
+    )
+    assert event.actor_id is None and event.after["rule"] == "異物は品質保証部"
+    assert event.after["because"] == ["異物"]
+
+
+def test_order_inactive_rules_and_manual_choice(org):
+    first = _rule(org, "severity 1 to QA", org.qa, severities=[1])
+    _rule(org, "phone to logistics", org.logistics, channels=["phone"])
+    assert _log(org, severity=1, channel="phone").responsible_department_id == org.qa.id
+    with transaction():
+        move_rule(db.session.get(RoutingRule, first), actor=org.admin, direction=1)
+    assert _log(org, severity=1, channel="phone").responsible_department_id == org.logistics.id
+    with transaction():
+        for rule in db.session.scalars(sa.select(RoutingRule)):
+            rule.is_active = False
+    assert _log(org, severity=1, channel="phone").status == "received"
+    with transaction():
+        for rule in db.session.scalars(sa.select(RoutingRule)):
+            rule.is_active = True
+    # A person's choice at intake wins over every rule.
+    assert (
+        _log(org, severity=1, channel="phone", department=org.qa).responsible_department_id
+        == org.qa.id
+    )
+
+
+def test_tag_rules_apply_after_the_analysis(org, app):
+    app.config["ANALYSIS_QUEUE"] = "inline"
+    _rule(org, "refunds to logistics", org.logistics, tags=["billing.refund"])
+    case = _log(org, customer_words="返金してほしい")
+    assert (case.status, case.responsible_department_id) == ("routed", org.logistics.id)
+
+
+def test_a_rule_needs_a_condition_and_an_admin(org):
+    with pytest.raises(RoutingError), transaction():
+        save_rule(RuleInput("everything", org.qa.id, {"words": ["  "]}), actor=org.admin)
+    with pytest.raises(RoutingError), transaction():
+        save_rule(RuleInput("x", org.qa.id, {"words": ["x"]}), actor=org.lead_qa)
+
+
+def test_dry_run_shows_past_matches(org, login_as):
+    old = _log(org, customer_words="ケトルの蓋が閉まらない", department=org.qa)
+    _log(org, customer_words="アプリにログインできない", department=org.qa)
+    matched, examined, matches = dry_run({"words": ["蓋"]}, user=org.admin)
+    assert (matched, examined) == (1, 2) and matches[0].case.id == old.id
+    assert matches[0].reasons == ["蓋"]
+    admin = login_as(org.admin)
+    html = admin.post(
+        "/admin/routing/new",
+        {"name": "lids", "department_id": str(org.qa.id), "words": "蓋", "action": "preview"},
+        token_from="/admin/routing/new",
+    ).get_data(as_text=True)
+    assert 'data-testid="dry-run"' in html and old.ref in html
+    assert db.session.scalar(sa.select(sa.func.count(RoutingRule.id))) == 0  # nothing saved
+    saved = admin.post(
+        "/admin/routing/new",
+        {
+            "name": "lids",
+            "department_id": str(org.qa.id),
+            "words": "蓋",
+            "action": "save",
+            "is_active": "y",
+        },
+        token_from="/admin/routing/new",
+    )
+    assert saved.status_code == 302
+    assert db.session.scalar(sa.select(RoutingRule.conditions)) == {"words": ["蓋"]}
