@@ -21,6 +21,7 @@ from relq.db import db, utcnow
 from relq.demo.corpus import DEPARTMENTS, USERS, generate_cases
 from relq.org.models import Department, User
 from relq.org.services import DepartmentInput, UserInput, create_department, create_user
+from relq.routing.services import RuleInput, save_rule
 from relq.tags.models import CaseTag, Tag
 from relq.tags.services import seed_default_tags
 
@@ -54,6 +55,24 @@ THEME_TAGS = {
     "product_usage": "usage.howto",
     "compliment_product": "praise.product",
 }
+DEMO_RULES = [
+    (
+        "安全・異物は品質保証部へ",
+        "qa",
+        {"words": ["発火", "煙", "異物", "やけど", "怪我", "食中毒"]},
+    ),
+    (
+        "配送の苦情は物流部へ",
+        "logistics",
+        {"kinds": ["complaint"], "tags": ["delivery.late", "delivery.damaged"]},
+    ),
+    ("請求・返金は経理部へ", "accounting", {"tags": ["billing.double_charge", "billing.refund"]}),
+    (
+        "アプリ・ECは情報システム部へ",
+        "it",
+        {"tags": ["app.login", "app.points", "app.store_error"]},
+    ),
+]
 # Cases older than this have been tagged by people: the history the tag model learns from.
 TAGGED_AFTER = timedelta(days=2)
 
@@ -102,6 +121,9 @@ def load_demo(n_cases: int = 600, *, progress: Callable[[int], None] | None = No
             )
         )
     seed_default_tags()
+    admin = next(u for u in users if u.role == "admin")
+    for name, code, conditions in DEMO_RULES:
+        save_rule(RuleInput(name, departments[code].id, conditions), actor=admin)
     tag_ids = {t.code: t.id for t in db.session.scalars(select(Tag))}
     operators = [u for u in users if u.role == "operator"]
     leads = {u.department.code: u for u in users if u.role == "lead"}
