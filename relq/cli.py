@@ -157,20 +157,27 @@ def tags_group() -> None:
 
 
 @tags_group.command("train")
+@click.option("--kind", type=click.Choice(["tags", "departments"]), multiple=True)
 @with_appcontext
-def train_command() -> None:
-    """Retrain the tag suggester from the tags people accepted and rejected."""
-    from relq.tags.learning import train_tag_model
+def train_command(kind: tuple[str, ...]) -> None:
+    """Retrain the learned suggesters (tags, and departments for routing) from history."""
+    for name in kind or ("tags", "departments"):
+        _train(name)
+
+
+def _train(kind: str) -> None:
+    from relq.learning import train_model
 
     with transaction():
-        model = train_tag_model()
+        model = train_model(kind)
     if model is None:
-        click.echo("Not enough decided tags yet to learn from.")
+        click.echo(f"{kind}: not enough history yet to learn from.")
         return
     m = model.metrics
     click.echo(
-        f"Trained on {model.examples} cases in {m['seconds']} s: held-out micro F1 {m['micro_f1']} "
-        f"(precision {m['micro_precision']}, recall {m['micro_recall']}, C={m['C']})."
+        f"{kind}: trained on {model.examples} cases in {m['seconds']} s: held-out micro F1 "
+        f"{m['micro_f1']} (precision {m['micro_precision']}, recall {m['micro_recall']}, "
+        f"C={m['C']})."
     )
 
 
@@ -200,15 +207,14 @@ def detect_command() -> None:
 @with_appcontext
 def tick_command(retrain_after_hours: int) -> None:
     """The periodic housekeeping (cron it every few minutes; safe to run twice): analyse cases
-    still waiting, record this week's surges, retrain the tag model once a day, forget old
+    still waiting, record this week's surges, retrain the learned models once a day, forget old
     login failures. Deadlines and escalations join it with the routing issue."""
     from datetime import timedelta
 
     from relq.analysis.services import backfill, waiting_case_ids
     from relq.auth.services import forget_old_failures
     from relq.db import utcnow
-    from relq.tags.learning import train_tag_model
-    from relq.tags.models import LearnedModel
+    from relq.learning import LearnedModel, train_model
     from relq.themes.services import record_surges
 
     waiting = waiting_case_ids(limit=5000)
@@ -217,15 +223,17 @@ def tick_command(retrain_after_hours: int) -> None:
     with transaction():
         alerts = record_surges()
         forgotten = forget_old_failures()
-    newest = db.session.scalar(
-        select(func.max(LearnedModel.created_at)).where(LearnedModel.kind == "tags")
-    )
-    retrained = None
-    if newest is None or utcnow() - newest > timedelta(hours=retrain_after_hours):
-        with transaction():
-            retrained = train_tag_model()
-    model = "retrained" if retrained else "kept"
+    retrained = []
+    for kind in ("tags", "departments"):
+        newest = db.session.scalar(
+            select(func.max(LearnedModel.created_at)).where(LearnedModel.kind == kind)
+        )
+        if newest is None or utcnow() - newest > timedelta(hours=retrain_after_hours):
+            with transaction():
+                if train_model(kind):
+                    retrained.append(kind)
+    model = f"retrained ({', '.join(retrained)})" if retrained else "kept"
     click.echo(
         f"analysed {analysed['done']} (failed {analysed['failed']}), {len(alerts)} new alert(s), "
-        f"tag model {model}, {forgotten} old login failure(s) forgotten"
+        f"models {model}, {forgotten} old login failure(s) forgotten"
     )

@@ -49,7 +49,8 @@ from relq.cases.services import (
     update_case,
 )
 from relq.db import db, transaction, utcnow
-from relq.org.models import active_departments
+from relq.learning import suggest_department
+from relq.org.models import Department, active_departments
 from relq.tags.forms import AddTagForm
 from relq.tags.services import taggable_tags, tags_of
 
@@ -217,9 +218,18 @@ def _detail_page(
             formdata=None, version=case.version, assignee_id=case.assignee_id or 0
         )
         assign_form.assignee_id.choices = _assignee_choices(case)
+    department_suggestion = None
+    if access.can_transition(current_user, case, "route"):
+        found = suggest_department(case)
+        if found is not None:
+            department = db.session.scalar(
+                db.select(Department).where(Department.code == found.code)
+            )
+            department_suggestion = (department, found) if department else None
     return (
         render_template(
             "cases/detail.html",
+            department_suggestion=department_suggestion,
             case=case,
             timeline=case_timeline(case),
             transitions=access.allowed_transitions(current_user, case),

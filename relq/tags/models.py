@@ -10,7 +10,6 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
-    LargeBinary,
     String,
     UniqueConstraint,
 )
@@ -88,18 +87,3 @@ class CaseTag(db.Model):
     tag: Mapped[Tag] = relationship(lazy="joined")
     case = relationship("Case")
     decided_by: Mapped[User | None] = relationship()
-
-
-class LearnedModel(db.Model):
-    """A trained model (tags now, departments later), kept in the database so that every
-    app process and worker uses the same one. The newest row of a kind is the one in use."""
-
-    __tablename__ = "learned_models"
-    __table_args__ = (CheckConstraint("kind IN ('tags', 'departments')", name="kind_known"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16), index=True)
-    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
-    examples: Mapped[int] = mapped_column(Integer, default=0)
-    metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    blob: Mapped[bytes] = mapped_column(LargeBinary)

@@ -151,7 +151,7 @@ def suggest_tags(case: Case, analysis: nlp.Analysis) -> list[CaseTag]:
             added.append(existing)
         if existing.state == "suggested":
             existing.source, existing.confidence, existing.reasons = "rule", 1.0, phrases
-    from relq.tags.learning import predict
+    from relq.learning import predict
 
     for suggestion in predict(analysis, case):
         tag = by_code.get(suggestion.code)

@@ -7,9 +7,9 @@ from sqlalchemy import select
 from relq import access
 from relq.access import allow, get_case_or_404, require
 from relq.db import db, transaction
+from relq.learning import LearnedModel, forget_cached_models, train_tag_model
 from relq.tags.forms import DecideForm, TagForm, TrainForm
-from relq.tags.learning import forget_cached_models, train_tag_model
-from relq.tags.models import TAG_SOURCES, TAG_STATES, LearnedModel, Tag
+from relq.tags.models import TAG_SOURCES, TAG_STATES, Tag
 from relq.tags.services import TagError, TagInput, all_tags, decide_tag, save_tag, tag_statistics
 
 bp = Blueprint("tags", __name__)

@@ -107,3 +107,53 @@ def test_dry_run_shows_past_matches(org, login_as):
     )
     assert saved.status_code == 302
     assert db.session.scalar(sa.select(RoutingRule.conditions)) == {"words": ["蓋"]}
+
+
+def test_learned_department_suggestion(org, app, login_as):
+    """History: the QA lead owned the kettle cases, logistics the parcels. A new case gets the
+    department that handled cases like it, with a confidence and the words behind it."""
+    from relq.analysis.services import backfill
+    from relq.cases.services import transition_case
+    from relq.learning import forget_cached_models, suggest_department, train_model
+
+    texts = {
+        org.qa: [
+            "ケトルの蓋が閉まらない",
+            "ケトルの蓋のロックが壊れた",
+            "電気ケトルから水漏れ",
+            "ケトルの蓋が開いて熱湯がこぼれた",
+            "ケトルのスイッチが入らない",
+        ],
+        org.logistics: [
+            "荷物が届かない",
+            "配送が遅れている",
+            "荷物の箱が潰れていた",
+            "配達の日時を変えたい",
+            "荷物が違う住所に届いた",
+        ],
+    }
+    ids = []
+    for department, samples in texts.items():
+        lead = org.lead_qa if department == org.qa else org.lead_logistics
+        for i in range(3):
+            for text in samples:
+                case = _log(
+                    org, customer_words=f"{text}。{'お願いします' * i}", department=department
+                )
+                with transaction():
+                    case = db.session.get(Case, case.id)
+                    transition_case(
+                        case, actor=lead, action="acknowledge", expected_version=case.version
+                    )
+                ids.append(case.id)
+    backfill(ids)
+    with transaction():
+        model = train_model("departments")
+    forget_cached_models()
+    assert model is not None and model.metrics["micro_f1"] >= 0.8, model.metrics
+    app.config["ANALYSIS_QUEUE"] = "inline"
+    case = _log(org, customer_words="ケトルの蓋がきちんと閉まらず困っている")
+    guess = suggest_department(case)
+    assert guess.code == "qa" and 0.5 < guess.confidence <= 1 and guess.reasons
+    html = login_as(org.operator).get(f"/cases/{case.id}").get_data(as_text=True)
+    assert 'data-testid="department-suggestion"' in html and "品質保証部" in html

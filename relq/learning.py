@@ -1,5 +1,5 @@
-"""The learned tag suggester: a linear model over character n-grams and lemmas, retrained
-from the tags people accepted, with a confidence and the words that drove each suggestion.
+"""Learned suggestions (tags, departments): a linear model over character n-grams and lemmas,
+retrained from what people decided, with a confidence and the words that drove it.
 
 Why this model: complaints are short, Japanese has no spaces, and operators write the same
 thing many ways (蓋が閉まらない / ふたがしまらない / フタ ロック不良). Character 1–3-grams of
@@ -21,12 +21,29 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import JSON as JSONType
+from sqlalchemy import CheckConstraint, Integer, LargeBinary, String, select
+from sqlalchemy.orm import Mapped, mapped_column
 
-from relq.db import db
-from relq.tags.models import LearnedModel
+from relq.db import UTCDateTime, db, utcnow
 
 log = logging.getLogger(__name__)
+
+
+class LearnedModel(db.Model):
+    """A trained model (tags now, departments later), kept in the database so that every
+    app process and worker uses the same one. The newest row of a kind is the one in use."""
+
+    __tablename__ = "learned_models"
+    __table_args__ = (CheckConstraint("kind IN ('tags', 'departments')", name="kind_known"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    examples: Mapped[int] = mapped_column(Integer, default=0)
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    blob: Mapped[bytes] = mapped_column(LargeBinary)
+
 
 MIN_EXAMPLES = 20  # fewer accepted examples than this: no model, rules only
 MIN_PER_TAG = 3
@@ -49,12 +66,13 @@ def _lemma_analyzer(lemmas: str) -> list[str]:
 
 
 @dataclass
-class TagModel:
+class TextModel:
     codes: list[str]
     chars: Any
     lemmas: Any
     classifier: Any
     thresholds: dict[str, float]
+    single_label: bool = False
 
     def features(self, texts: list[str], lemma_texts: list[str]):
         from scipy.sparse import hstack
@@ -62,16 +80,26 @@ class TagModel:
         return hstack([self.chars.transform(texts), self.lemmas.transform(lemma_texts)]).tocsr()
 
     def predict(
-        self, text: str, lemma_text: str, *, limit: int = MAX_SUGGESTIONS
+        self,
+        text: str,
+        lemma_text: str,
+        *,
+        limit: int = MAX_SUGGESTIONS,
+        threshold: float | None = None,
     ) -> list[Suggestion]:
+        """The labels above their tuned threshold (or above `threshold`), most probable first.
+        For a single-label model (departments), probabilities are renormalised over labels."""
         x = self.features([text], [lemma_text])
         probabilities = self.classifier.predict_proba(x)[0]
+        if self.single_label and probabilities.sum() > 0:
+            probabilities = probabilities / probabilities.sum()
         names = list(self.chars.get_feature_names_out()) + list(self.lemmas.get_feature_names_out())
         n_chars = len(self.chars.vocabulary_)
         found = []
         for k, code in enumerate(self.codes):
             p = float(probabilities[k])
-            if p < self.thresholds.get(code, DEFAULT_THRESHOLD):
+            floor = self.thresholds.get(code, DEFAULT_THRESHOLD) if threshold is None else threshold
+            if p < floor:
                 continue
             found.append(Suggestion(code, p, self._reasons(x, k, names, n_chars)))
         return sorted(found, key=lambda s: -s.confidence)[:limit]
@@ -134,9 +162,9 @@ def _vectorizers():
     return chars, lemmas
 
 
-def fit_tag_model(
+def fit_text_model(
     texts: list[str], lemma_texts: list[str], labels: list[set[str]], *, seed: int = 13
-) -> tuple[TagModel, dict[str, Any]]:
+) -> tuple[TextModel, dict[str, Any]]:
     """Choose C and thresholds on a held-out fifth, then refit on everything.
     Returns the model and its held-out metrics (micro precision, recall, F1; per tag F1)."""
     import numpy as np
@@ -207,79 +235,110 @@ def fit_tag_model(
     x_all = hstack([chars.fit_transform(texts), lemmas.fit_transform(lemma_texts)]).tocsr()
     usable_codes = [codes[k] for k in usable]
     classifier = _fit(x_all, y[:, usable], c)
-    return TagModel(usable_codes, chars, lemmas, classifier, thresholds), metrics
+    single = all(len(found) <= 1 for found in labels)
+    return TextModel(usable_codes, chars, lemmas, classifier, thresholds, single), metrics
 
 
 # ---- history, storage, use ------------------------------------------------------------------
 
 
-def training_history() -> tuple[list[str], list[str], list[set[str]]]:
-    """Cases whose tags people decided on, with their analysed voice and accepted tags."""
+def _voice_rows(where) -> list:
+    """(case, lemma text) of analysed cases matching `where`, oldest first."""
     from relq.analysis.models import CaseAnalysis
-    from relq.analysis.services import voice_of
     from relq.cases.models import Case
-    from relq.nlp import normalize
-    from relq.tags.models import CaseTag, Tag
 
-    rows = db.session.execute(
+    return db.session.execute(
         select(Case, CaseAnalysis.lemmas)
         .join(CaseAnalysis, CaseAnalysis.case_id == Case.id)
-        .where(CaseAnalysis.state == "done")
-        .where(Case.id.in_(select(CaseTag.case_id).where(CaseTag.state != "suggested")))
+        .where(CaseAnalysis.state == "done", where)
         .order_by(Case.id)
     ).all()
+
+
+def _texts(rows) -> tuple[list[str], list[str]]:
+    from relq.analysis.services import voice_of
+    from relq.nlp import normalize
+
+    return [normalize(voice_of(case)) for case, _ in rows], [lemmas for _, lemmas in rows]
+
+
+def training_history() -> tuple[list[str], list[str], list[set[str]]]:
+    """Cases whose tags people decided on, with their analysed voice and accepted tags."""
+    from relq.cases.models import Case
+    from relq.tags.models import CaseTag, Tag
+
+    rows = _voice_rows(Case.id.in_(select(CaseTag.case_id).where(CaseTag.state != "suggested")))
     accepted: dict[int, set[str]] = {}
     for case_id, code in db.session.execute(
         select(CaseTag.case_id, Tag.code).join(Tag).where(CaseTag.state == "accepted")
     ):
         accepted.setdefault(case_id, set()).add(code)
-    texts = [normalize(voice_of(case)) for case, _ in rows]
-    lemmas = [lemma_text for _, lemma_text in rows]
-    labels = [accepted.get(case.id, set()) for case, _ in rows]
-    return texts, lemmas, labels
+    texts, lemmas = _texts(rows)
+    return texts, lemmas, [accepted.get(case.id, set()) for case, _ in rows]
 
 
-def train_tag_model() -> LearnedModel | None:
-    """Retrain from history and store the model; None when there is too little history."""
-    texts, lemmas, labels = training_history()
-    if sum(1 for tags in labels if tags) < MIN_EXAMPLES:
+def routing_history() -> tuple[list[str], list[str], list[set[str]]]:
+    """Cases a department owns (routed and acknowledged or later: the owner took it), with
+    the department's code as their one label."""
+    from relq.cases.models import Case
+    from relq.org.models import Department
+
+    codes = dict(db.session.execute(select(Department.id, Department.code)).all())
+    rows = _voice_rows(
+        Case.responsible_department_id.is_not(None) & Case.status.not_in(("received", "routed"))
+    )
+    texts, lemmas = _texts(rows)
+    return texts, lemmas, [{codes[case.responsible_department_id]} for case, _ in rows]
+
+
+HISTORIES = {"tags": training_history, "departments": routing_history}
+
+
+def train_model(kind: str) -> LearnedModel | None:
+    """Retrain one kind of model from history and store it; None with too little history."""
+    texts, lemmas, labels = HISTORIES[kind]()
+    if sum(1 for found in labels if found) < MIN_EXAMPLES:
         return None
     started = time.perf_counter()
-    model, metrics = fit_tag_model(texts, lemmas, labels)
+    model, metrics = fit_text_model(texts, lemmas, labels)
     metrics["seconds"] = round(time.perf_counter() - started, 2)
     buffer = io.BytesIO()
     pickle.dump(model, buffer)
-    row = LearnedModel(kind="tags", examples=len(texts), metrics=metrics, blob=buffer.getvalue())
+    row = LearnedModel(kind=kind, examples=len(texts), metrics=metrics, blob=buffer.getvalue())
     db.session.add(row)
     db.session.flush()
     return row
 
 
-_cache: dict[str, tuple[int, float, TagModel | None]] = {}
+def train_tag_model() -> LearnedModel | None:
+    return train_model("tags")
+
+
+_cache: dict[str, tuple[int | None, float, TextModel | None]] = {}
 _cache_lock = threading.Lock()
 RELOAD_SECONDS = 60
 
 
-def current_tag_model() -> TagModel | None:
-    """The newest stored model, loaded once per process and re-checked every minute."""
+def current_model(kind: str) -> TextModel | None:
+    """The newest stored model of a kind, loaded once per process, re-checked every minute."""
     now = time.monotonic()
     with _cache_lock:
-        cached = _cache.get("tags")
+        cached = _cache.get(kind)
         if cached and now - cached[1] < RELOAD_SECONDS:
             return cached[2]
         newest = db.session.scalar(
             select(LearnedModel.id)
-            .where(LearnedModel.kind == "tags")
+            .where(LearnedModel.kind == kind)
             .order_by(LearnedModel.id.desc())
         )
         if cached and cached[0] == newest:
-            _cache["tags"] = (newest, now, cached[2])
+            _cache[kind] = (newest, now, cached[2])
             return cached[2]
         model = None
         if newest is not None:
             blob = db.session.get(LearnedModel, newest).blob
-            model = pickle.loads(blob)  # noqa: S301  (written by train_tag_model)
-        _cache["tags"] = (newest, now, model)
+            model = pickle.loads(blob)  # noqa: S301  (written by train_model)
+        _cache[kind] = (newest, now, model)
         return model
 
 
@@ -289,11 +348,11 @@ def forget_cached_models() -> None:
 
 
 def predict(analysis, case) -> list[Suggestion]:
-    """The model's suggestions for one case's voice (none when no model is trained yet)."""
+    """The tag model's suggestions for one case's voice (none before a model is trained)."""
     from relq.analysis.services import voice_of
     from relq.nlp import normalize
 
-    model = current_tag_model()
+    model = current_model("tags")
     if model is None:
         return []
     try:
@@ -301,3 +360,22 @@ def predict(analysis, case) -> list[Suggestion]:
     except Exception:  # a broken model must not stop the analysis; rules still apply
         log.exception("tag model failed on case %s", case.id)
         return []
+
+
+def suggest_department(case) -> Suggestion | None:
+    """The department that handled cases like this one, with its probability and the words
+    that weighed most (None before a model is trained, or before the case is analysed)."""
+    from relq.analysis.models import CaseAnalysis
+    from relq.analysis.services import voice_of
+    from relq.nlp import normalize
+
+    model = current_model("departments")
+    analysis = db.session.get(CaseAnalysis, case.id)
+    if model is None or analysis is None or analysis.state != "done":
+        return None
+    try:
+        found = model.predict(normalize(voice_of(case)), analysis.lemmas, limit=1, threshold=0.0)
+    except Exception:
+        log.exception("department model failed on case %s", case.id)
+        return None
+    return found[0] if found else None
