@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test test-sqlite test-pg lint format install translations browser demo bench clean
+.PHONY: run test test-sqlite test-pg lint format install translations browser messages clean
 
 run: install translations
 	$(BIN)/flask relq init
@@ -15,6 +15,7 @@ run: install translations
 	$(BIN)/flask relq nlp backfill
 	$(BIN)/flask relq tags train
 	$(BIN)/flask relq themes detect
+	@$(BIN)/flask relq demo-logins
 	@echo "relq is serving on http://$(HOST):$(PORT)  (Ctrl-C stops it)"
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 

@@ -41,13 +41,26 @@ def demo_command(cases: int, if_empty: bool) -> None:
 
     if if_empty and db.session.scalar(select(func.count(User.id))):
         click.echo("Demo data: the database has users already; nothing loaded.")
-        users = db.session.scalars(
-            select(User).where(User.email.like("%@demo.relq.jp")).order_by(User.id)
-        ).all()
-    else:
-        with click.progressbar(length=cases, label="Loading demo cases") as bar:
-            with transaction():
-                users = load_demo(n_cases=cases, progress=bar.update)
+        return
+    with click.progressbar(length=cases, label="Loading demo cases") as bar:
+        with transaction():
+            load_demo(n_cases=cases, progress=bar.update)
+    _print_demo_logins()
+
+
+@cli.command("demo-logins")
+@with_appcontext
+def demo_logins_command() -> None:
+    """Print the demo users and their password."""
+    _print_demo_logins()
+
+
+def _print_demo_logins() -> None:
+    from relq.org.models import User
+
+    users = db.session.scalars(
+        select(User).where(User.email.like("%@demo.relq.jp")).order_by(User.id)
+    ).all()
     if users:
         password = current_app.config["DEMO_PASSWORD"]
         click.echo(f"\nDemo logins (password for all: {password})")

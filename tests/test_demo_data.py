@@ -51,5 +51,7 @@ def test_demo_command_loads_and_scopes(app, login_as):
     # Running it again with --if-empty changes nothing.
     again = runner.invoke(args=["relq", "demo", "--if-empty"])
     assert again.exit_code == 0 and "nothing loaded" in again.output
+    logins = runner.invoke(args=["relq", "demo-logins"])
+    assert "Demo logins" in logins.output and "operator" in logins.output
     db.session.rollback()
     assert count(sa.select(sa.func.count(Case.id))) == 150
