@@ -29,14 +29,28 @@ def select_timezone() -> str:
 
 
 def local_datetime(value: datetime | None, style: str = "short") -> str:
-    """A stored UTC time as the viewer reads it: their zone, their language's format."""
+    """A stored UTC time as the viewer reads it: their zone, their language's format.
+    The short and input forms are numeric, the same in every language (and cheap: a list
+    page formats dozens of them)."""
     if value is None:
         return ""
-    if style == "input":
-        return value.astimezone(ZoneInfo(str(get_timezone()))).strftime("%Y-%m-%dT%H:%M")
-    if style == "short":
-        return format_datetime(value, "yyyy-MM-dd HH:mm")
+    if style in ("short", "input"):
+        local = value.astimezone(ZoneInfo(str(get_timezone())))
+        return local.strftime("%Y-%m-%d %H:%M" if style == "short" else "%Y-%m-%dT%H:%M")
     return format_datetime(value, style)
+
+
+_vocabularies: dict[tuple[str, int], dict] = {}
+
+
+def translated(mapping: dict) -> dict:
+    """`mapping`'s lazy labels as plain strings in the viewer's language, computed once per
+    language and process: a list of 25 cases would otherwise translate ~100 labels a page."""
+    key = (str(get_locale()), id(mapping))
+    found = _vocabularies.get(key)
+    if found is None:
+        found = _vocabularies[key] = {code: str(label) for code, label in mapping.items()}
+    return found
 
 
 def phone_number(digits: str | None) -> str:
@@ -58,3 +72,4 @@ def init_i18n(app: Flask) -> None:
     app.jinja_env.filters["local_dt"] = local_datetime
     app.jinja_env.filters["phone"] = phone_number
     app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
+    app.jinja_env.globals["translated"] = translated

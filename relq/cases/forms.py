@@ -109,6 +109,15 @@ class NoteForm(FlaskForm):
     body = TextAreaField(_l("Note"), validators=[DataRequired(), Length(max=10000)])
 
 
+SORT_CHOICES = {
+    "-received_at": _l("Newest first"),
+    "received_at": _l("Oldest first"),
+    "severity": _l("Most severe first"),
+    "-updated_at": _l("Recently updated"),
+    "status": _l("Status"),
+}
+
+
 class MultiCheckboxField(SelectMultipleField):
     """A multiple choice shown as check boxes (in a drop-down on the list page)."""
 
@@ -136,13 +145,7 @@ class FilterForm(Form):
     q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
     sort = SelectField(
         _l("Sort"),
-        choices=[
-            ("-received_at", _l("Newest first")),
-            ("received_at", _l("Oldest first")),
-            ("severity", _l("Most severe first")),
-            ("-updated_at", _l("Recently updated")),
-            ("status", _l("Status")),
-        ],
+        choices=list(SORT_CHOICES.items()),
         default="-received_at",
         validators=[Optional()],
     )

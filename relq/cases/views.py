@@ -7,10 +7,12 @@ from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.orm import joinedload
 
 from relq import access
 from relq.access import EVERYONE, allow, get_case_or_404, require
 from relq.cases.forms import (
+    SORT_CHOICES,
     AssignForm,
     EditForm,
     FilterForm,
@@ -27,6 +29,7 @@ from relq.cases.models import (
     SEVERITIES,
     STATUSES,
     TRANSITIONS,
+    Case,
 )
 from relq.cases.services import (
     EDITABLE_FIELDS,
@@ -49,6 +52,7 @@ from relq.cases.services import (
     update_case,
 )
 from relq.db import db, transaction, utcnow
+from relq.i18n import translated
 from relq.learning import suggest_department
 from relq.org.models import Department, active_departments
 from relq.tags.forms import AddTagForm
@@ -60,11 +64,11 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 @bp.app_context_processor
 def case_vocabulary():
     return {
-        "KINDS": KINDS,
-        "CHANNELS": CHANNELS,
-        "SEVERITIES": SEVERITIES,
-        "STATUSES": STATUSES,
-        "NOTE_KINDS": NOTE_KINDS,
+        "KINDS": translated(KINDS),
+        "CHANNELS": translated(CHANNELS),
+        "SEVERITIES": translated(SEVERITIES),
+        "STATUSES": translated(STATUSES),
+        "NOTE_KINDS": translated(NOTE_KINDS),
         "access": access,
     }
 
@@ -120,7 +124,10 @@ def index():
     per_page = current_app.config["CASES_PER_PAGE"]
     page = max(1, min(form.page.data or 1, 10_000))
     query = filter_cases(current_user, _filters_from(form))
-    cases = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
+    page_query = query.options(
+        joinedload(Case.responsible_department), joinedload(Case.assignee)
+    ).limit(per_page)
+    cases = db.session.scalars(page_query.offset((page - 1) * per_page)).unique().all()
     total, exact = count_limited(query, current_app.config["CASE_COUNT_LIMIT"])
     args = request.args.to_dict(flat=False)
     args.pop("page", None)
@@ -134,6 +141,7 @@ def index():
         total_is_exact=exact,
         has_next=page * per_page < total or (not exact and len(cases) == per_page),
         query_args=args,
+        sort_choices=list(translated(SORT_CHOICES).items()),
     )
 
 

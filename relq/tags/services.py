@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import case as sql_case
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from relq import access, nlp
 from relq.audit.services import record
@@ -36,6 +37,36 @@ def taggable_tags() -> list[Tag]:
     tags = [t for t in all_tags() if t.is_active]
     parents = {t.parent_id for t in tags if t.parent_id}
     return [t for t in tags if t.id not in parents]
+
+
+def tag_choices(locale: str) -> list[tuple[str, str]]:
+    """(code, "Category › Tag") of the taggable tags, from one light query (list filters)."""
+    parent = aliased(Tag)
+    rows = db.session.execute(
+        select(
+            Tag.id,
+            Tag.code,
+            Tag.name_ja,
+            Tag.name_en,
+            Tag.parent_id,
+            parent.name_ja,
+            parent.name_en,
+        )
+        .outerjoin(parent, parent.id == Tag.parent_id)
+        .where(Tag.is_active.is_(True))
+        .order_by(func.coalesce(Tag.parent_id, Tag.id), Tag.id)
+    ).all()
+    parents = {r.parent_id for r in rows if r.parent_id}
+    en = locale == "en"
+    choices = []
+    for r in rows:
+        if r.id in parents:
+            continue
+        name = r.name_en if en else r.name_ja
+        if r.parent_id:
+            name = f"{r[6] if en else r[5]} › {name}"
+        choices.append((r.code, name))
+    return choices
 
 
 def trigger_phrases() -> dict[str, list[str]]:
