@@ -13,11 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, Engine, MetaData, event
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 # Named constraints: Alembic can then drop and alter them on both databases.
@@ -92,6 +93,20 @@ def init_db(app: Flask) -> None:
         engine = db.engine
         if engine.dialect.name == "sqlite":
             _configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+
+def transaction_cache(key: str, load: Callable[[], Any]) -> Any:
+    """`load()` once per database transaction: for data read again and again inside one unit of
+    work (the tag list, while a batch of cases is analysed), never across two."""
+    info = db.session().info.setdefault("transaction_cache", {})
+    if key not in info:
+        info[key] = load()
+    return info[key]
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_transaction_cache(session, _transaction) -> None:
+    session.info.pop("transaction_cache", None)
 
 
 def after_commit(callback: Callable[[], None]) -> None:

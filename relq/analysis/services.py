@@ -109,22 +109,40 @@ def waiting_case_ids(limit: int | None = None) -> list[int]:
     return list(db.session.scalars(query.limit(limit) if limit else query))
 
 
+BACKFILL_BATCH = 50
+
+
 def backfill(case_ids: Iterable[int], *, progress: Callable[[int], None] | None = None) -> dict:
-    """Analyse the given cases one by one (each in its own transaction), reporting progress.
-    Returns how many were done and how many failed."""
+    """Analyse the given cases, BACKFILL_BATCH to a transaction (one commit per batch, not per
+    case), reporting progress. If a batch fails, its cases are retried one transaction each,
+    so that one bad case cannot hold back the others. Returns how many were done or failed."""
     from relq.db import transaction
 
-    done = failed = 0
-    for case_id in case_ids:
+    ids = list(case_ids)
+    states: dict[int, str] = {}
+
+    def run(batch: list[int]) -> None:
         with transaction():
-            row = analyse_case(case_id)
-        if row is not None and row.state == "done":
-            done += 1
-        else:
-            failed += 1
+            for case_id in batch:
+                row = analyse_case(case_id)
+                states[case_id] = row.state if row is not None else "missing"
+
+    for start in range(0, len(ids), BACKFILL_BATCH):
+        batch = ids[start : start + BACKFILL_BATCH]
+        try:
+            run(batch)
+        except Exception:
+            log.exception("backfill batch failed; retrying its cases one by one")
+            for case_id in batch:
+                try:
+                    run([case_id])
+                except Exception:
+                    log.exception("analysis of case %s failed", case_id)
+                    states[case_id] = "failed"
         if progress:
-            progress(1)
-    return {"done": done, "failed": failed}
+            progress(len(batch))
+    done = sum(1 for state in states.values() if state == "done")
+    return {"done": done, "failed": len(ids) - done}
 
 
 # ---- search ----------------------------------------------------------------------------------

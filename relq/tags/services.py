@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 from relq import access, nlp
 from relq.audit.services import record
 from relq.cases.models import Case
-from relq.db import db, utcnow
+from relq.db import db, transaction_cache, utcnow
 from relq.org.models import User
 from relq.tags.models import CaseTag, Tag
 
@@ -27,9 +27,15 @@ class TagError(Exception):
 
 
 def all_tags() -> list[Tag]:
-    return list(
-        db.session.scalars(select(Tag).order_by(func.coalesce(Tag.parent_id, Tag.id), Tag.id))
+    """Every tag, categories first in each group. Read once per transaction: the analysis of a
+    batch of cases asks for the list for every case."""
+    tags = transaction_cache(
+        "tags",
+        lambda: list(
+            db.session.scalars(select(Tag).order_by(func.coalesce(Tag.parent_id, Tag.id), Tag.id))
+        ),
     )
+    return list(tags)
 
 
 def taggable_tags() -> list[Tag]:

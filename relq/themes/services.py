@@ -276,7 +276,8 @@ def find_surges(now: datetime | None = None) -> list[Surge]:
         p = poisson_sf(observed, expected)
         if p * tested < SURGE_ALPHA and observed >= SURGE_MIN_RATIO * expected:
             found.append(Surge(key, labels[key], "surge", observed, expected, p, sorted(weeks[-1])))
-    found.sort(key=lambda s: (s.p_value, -s.observed))
+    # Deterministic: most significant, then most cases, then tags before phrases, then by name.
+    found.sort(key=lambda s: (s.p_value, -s.observed, not s.key.startswith("tag:"), s.key))
     # One alert per group of cases: a phrase and a tag describing the same cases are one surge.
     kept: list[Surge] = []
     for surge in found:

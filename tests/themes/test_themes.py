@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from relq.cases.models import Case
 from relq.db import db, transaction, utcnow
 from relq.themes.models import SurgeAlert
 from relq.themes.services import compute_themes, find_surges, poisson_sf, record_surges
@@ -125,13 +126,19 @@ def test_planted_surge_is_found_and_a_flat_series_is_not(org, inline, login_as):
         _log(org, DELIVERY[k], days_ago=k + 1, department=org.logistics)
     db.session.rollback()
     surges = find_surges()
-    keys = [s.key for s in surges]
-    assert any(
-        k in ("phrase:蓋", "phrase:ロック", "phrase:ケトル", "phrase:電気ケトル") for k in keys
-    ), keys
-    assert not any(k in ("phrase:配送", "phrase:荷物") for k in keys), keys
+    this_week = set(
+        db.session.scalars(
+            sa.select(Case.id).where(
+                Case.received_at >= utcnow() - timedelta(days=7), Case.customer_words.like("%蓋%")
+            )
+        )
+    )
     kettle = surges[0]
-    assert kettle.kind == "surge" and kettle.observed >= 5 and kettle.p_value < 0.001
+    # The kettle's cases surged (named by a phrase such as 蓋 or ロック, or by their tag)...
+    assert kettle.kind == "surge" and set(kettle.case_ids) >= this_week and kettle.p_value < 0.001
+    # ...and the flat delivery series did not.
+    keys = [s.key for s in surges]
+    assert not any(k in ("phrase:配送", "phrase:荷物", "tag:delivery.late") for k in keys), keys
     with transaction():
         first = record_surges()
     with transaction():
@@ -152,8 +159,13 @@ def test_a_theme_from_nothing_is_new(org, inline):
             days_ago=k + 1,
         )
     db.session.rollback()
+    points = set(
+        db.session.scalars(sa.select(Case.id).where(Case.customer_words.like("%ポイント%")))
+    )
     new = [s for s in find_surges() if s.kind == "new"]
-    assert any("ポイント" in s.label for s in new)
+    # One alert for the five cases (their phrases and tags describe the same group).
+    assert [set(s.case_ids) for s in new] == [points]
+    assert new[0].observed == 5 and new[0].expected == 0
 
 
 def test_tick_is_idempotent(org, app):
