@@ -109,6 +109,43 @@ def _forget_transaction_cache(session, _transaction) -> None:
     session.info.pop("transaction_cache", None)
 
 
+class ttl_cache:  # noqa: N801  (used as a decorator)
+    """Remember a function's result per arguments for `seconds`, in this process: for short
+    lists that every page shows and admins rarely change (departments, tags). A change made
+    in this process clears it at once (`.clear()`); other processes see it within `seconds`."""
+
+    registry: list[dict] = []
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.entries: dict = {}
+        ttl_cache.registry.append(self.entries)
+
+    @classmethod
+    def clear_all(cls) -> None:
+        """Forget everything (a new app: another database, perhaps)."""
+        for entries in cls.registry:
+            entries.clear()
+
+    def __call__(self, function: Callable) -> Callable:
+        import functools
+        import time
+
+        @functools.wraps(function)
+        def cached(*args):
+            now = time.monotonic()
+            key = (str(db.engine.url), *args)  # one database's rows never answer for another
+            hit = self.entries.get(key)
+            if hit is not None and now - hit[0] < self.seconds:
+                return hit[1]
+            value = function(*args)
+            self.entries[key] = (now, value)
+            return value
+
+        cached.clear = self.entries.clear  # type: ignore[attr-defined]
+        return cached
+
+
 def after_commit(callback: Callable[[], None]) -> None:
     """Run `callback` once the current `transaction()` has committed (never if it rolls back):
     work that must only start from what is really saved, such as queueing a case's analysis."""

@@ -54,9 +54,10 @@ from relq.cases.services import (
 from relq.db import db, transaction, utcnow
 from relq.i18n import translated
 from relq.learning import suggest_department
-from relq.org.models import Department, active_departments
+from relq.org.models import Department
+from relq.org.services import department_choices
 from relq.tags.forms import AddTagForm
-from relq.tags.services import taggable_tags, tags_of
+from relq.tags.services import tag_choices, taggable_tags, tags_of
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -74,9 +75,7 @@ def case_vocabulary():
 
 
 def _department_choices(empty_label: str) -> list[tuple[int, str]]:
-    locale = str(get_locale())
-    departments = db.session.scalars(active_departments()).all()
-    return [(0, empty_label)] + [(d.id, d.name_for(locale)) for d in departments]
+    return [(0, empty_label)] + department_choices(str(get_locale()))
 
 
 def _day_start_utc(day) -> datetime:
@@ -108,9 +107,7 @@ def _filter_form(formdata=None) -> FilterForm:
     form = FilterForm(formdata)
     form.department.choices = _department_choices(_("All departments"))
     locale = str(get_locale())
-    form.tag.choices = [("", _("All tags"))] + [
-        (t.code, t.label_for(locale)) for t in taggable_tags()
-    ]
+    form.tag.choices = [("", _("All tags"))] + tag_choices(locale)
     return form
 
 

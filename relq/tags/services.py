@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 from relq import access, nlp
 from relq.audit.services import record
 from relq.cases.models import Case
-from relq.db import db, transaction_cache, utcnow
+from relq.db import after_commit, db, transaction_cache, ttl_cache, utcnow
 from relq.org.models import User
 from relq.tags.models import CaseTag, Tag
 
@@ -45,6 +45,7 @@ def taggable_tags() -> list[Tag]:
     return [t for t in tags if t.id not in parents]
 
 
+@ttl_cache(seconds=30)
 def tag_choices(locale: str) -> list[tuple[str, str]]:
     """(code, "Category › Tag") of the taggable tags, from one light query (list filters)."""
     parent = aliased(Tag)
@@ -145,6 +146,7 @@ def save_tag(data: TagInput, *, actor: User, tag: Tag | None = None) -> Tag:
     tag.name_ja, tag.name_en = data.name_ja.strip(), data.name_en.strip()
     tag.parent_id, tag.triggers, tag.is_active = data.parent_id, triggers, data.is_active
     db.session.flush()
+    after_commit(tag_choices.clear)
     record(
         action,
         actor=actor,
