@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -11,6 +12,14 @@ from relq.org.models import Department
 # The conditions a rule may hold; within one condition any value matches (OR), across
 # conditions all must match (AND). An empty condition matches everything.
 CONDITIONS = ("kinds", "channels", "severities", "tags", "products", "words")
+CONDITION_LABELS = {
+    "kinds": _l("Kind"),
+    "channels": _l("Channel"),
+    "severities": _l("Severity"),
+    "tags": _l("Tag"),
+    "products": _l("Product or service"),
+    "words": _l("Words"),
+}
 
 
 class RoutingRule(db.Model):

@@ -7,7 +7,8 @@ from relq.access import allow
 from relq.db import db, transaction
 from relq.org.models import active_departments
 from relq.routing.forms import MoveForm, RuleForm
-from relq.routing.models import RoutingRule
+from relq.i18n import translated
+from relq.routing.models import CONDITION_LABELS, RoutingRule
 from relq.routing.services import RoutingError, RuleInput, dry_run, move_rule, rules, save_rule
 from relq.tags.services import taggable_tags
 
@@ -30,7 +31,12 @@ def routing_message(code: str) -> str:
 @bp.get("/")
 @allow("admin")
 def index():
-    return render_template("routing/index.html", rules=rules(), move_form=MoveForm())
+    return render_template(
+        "routing/index.html",
+        rules=rules(),
+        move_form=MoveForm(),
+        CONDITION_LABELS=translated(CONDITION_LABELS),
+    )
 
 
 def _form(rule: RoutingRule | None) -> RuleForm:
