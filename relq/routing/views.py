@@ -5,9 +5,9 @@ from flask_login import current_user
 
 from relq.access import allow
 from relq.db import db, transaction
+from relq.i18n import translated
 from relq.org.models import active_departments
 from relq.routing.forms import MoveForm, RuleForm
-from relq.i18n import translated
 from relq.routing.models import CONDITION_LABELS, RoutingRule
 from relq.routing.services import RoutingError, RuleInput, dry_run, move_rule, rules, save_rule
 from relq.tags.services import taggable_tags
