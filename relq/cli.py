@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from sqlalchemy import func, select
 
-from relq.db import db, transaction
+from relq.db import db, refresh_planner_statistics, transaction
 
 
 @click.group("relq")
@@ -23,6 +23,7 @@ def init_command() -> None:
     from relq.tags.services import seed_default_tags
 
     upgrade()
+    refresh_planner_statistics(force=True)
     with transaction():
         added = seed_default_tags()
     if added:
@@ -45,6 +46,7 @@ def demo_command(cases: int, if_empty: bool) -> None:
     with click.progressbar(length=cases, label="Loading demo cases") as bar:
         with transaction():
             load_demo(n_cases=cases, progress=bar.update)
+    refresh_planner_statistics()
     _print_demo_logins()
 
 
@@ -236,6 +238,7 @@ def tick_command(retrain_after_hours: int) -> None:
     with transaction():
         alerts = record_surges()
         forgotten = forget_old_failures()
+    refresh_planner_statistics()
     retrained = []
     for kind in ("tags", "departments"):
         newest = db.session.scalar(

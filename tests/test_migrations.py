@@ -72,3 +72,30 @@ def test_models_match_the_migrations(empty_url):
             diff = compare_metadata(context, db.metadata)
         db.engine.dispose()
     assert diff == [], "the models changed without a migration"
+
+
+def test_case_list_walks_the_date_index(org, app, database):
+    """With planner statistics the first page of open cases reads the received_at index
+    instead of sorting every open case (SQLite; PostgreSQL analyses by itself)."""
+    if database[0] != "sqlite":
+        pytest.skip("SQLite planner statistics")
+    from relq.db import refresh_planner_statistics
+    from tests.factories import make_case
+
+    for _ in range(30):
+        make_case(org.operator, department=org.qa)
+    db.session.commit()
+    assert refresh_planner_statistics() is True
+    assert refresh_planner_statistics() is False  # nothing changed since
+    plan = " ".join(
+        str(row[-1])
+        for row in db.session.execute(
+            sa.text(
+                "EXPLAIN QUERY PLAN SELECT id FROM cases WHERE intake_department_id IN "
+                "(SELECT id FROM departments WHERE is_customer_contact) AND status IN "
+                "('received', 'routed', 'acknowledged', 'in_progress', 'awaiting_customer', "
+                "'resolved') ORDER BY received_at DESC, id DESC LIMIT 25"
+            )
+        )
+    )
+    assert "ix_cases_received_at" in plan and "TEMP B-TREE" not in plan, plan
