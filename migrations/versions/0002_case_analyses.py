@@ -45,6 +45,12 @@ def upgrade():
         sa.PrimaryKeyConstraint("case_id", name=op.f("pk_case_analyses")),
     )
     op.create_index("ix_case_analyses_state", "case_analyses", ["state"], unique=False)
+    # Every case has its analysis row from now on; the existing ones wait for the backfill.
+    op.execute(
+        "INSERT INTO case_analyses (case_id, state, lemmas, keyphrases, observation_keyphrases, "
+        "search_text, attempts, requested_at) SELECT id, 'pending', '', '[]', '[]', '', 0, "
+        "CURRENT_TIMESTAMP FROM cases"
+    )
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             "CREATE INDEX ix_case_analyses_search_words ON case_analyses "

@@ -35,11 +35,9 @@ def enqueue(case_id: int) -> None:
 
 
 def _analyse_now(case_id: int) -> None:
-    from relq.analysis.services import analyse_case
-    from relq.db import transaction
+    from relq.analysis.services import analyse_cases
 
-    with transaction():
-        analyse_case(case_id)
+    analyse_cases([case_id])
 
 
 # ---- in-process thread ------------------------------------------------------------------------

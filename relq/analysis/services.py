@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, text
+from sqlalchemy import ColumnElement, and_, or_, select, text
 
 from relq import nlp
 from relq.analysis.models import CaseAnalysis
@@ -38,48 +39,96 @@ def voice_of(case: Case) -> str:
     )
 
 
-def analyse_case(case_id: int) -> CaseAnalysis | None:
-    """Run the NLP on one case and store the result. On NLPUnavailable the row is marked
-    failed (with the error) and the case is retried by the backfill; nothing is raised."""
+@dataclass
+class Reading:
+    """What the NLP read in one case, computed outside any write transaction."""
+
+    voice: nlp.Analysis | None = None
+    notes: list[tuple[str, nlp.Analysis]] = field(default_factory=list)
+    product_words: str = ""
+    predictions: list = field(default_factory=list)
+    error: str | None = None
+
+
+def read_case(case_id: int) -> Reading | None:
+    """Run the NLP (and the tag model) on a case. Reads the case, but holds no write lock:
+    on SQLite a write transaction around the NLP would keep every other writer waiting for
+    it. None if the case does not exist; a Reading with `error` if the NLP failed."""
+    from relq.learning import predict
+
     case = db.session.get(Case, case_id)
     if case is None:
+        return None
+    notes = db.session.execute(select(Note.kind, Note.body).where(Note.case_id == case_id)).all()
+    try:
+        voice = nlp.analyse(voice_of(case))
+        return Reading(
+            voice=voice,
+            notes=[(kind, nlp.analyse(body)) for kind, body in notes],
+            product_words=nlp.segment_for_search(case.product) if case.product else "",
+            predictions=predict(voice, case),
+        )
+    except nlp.NLPUnavailable as error:
+        log.warning("analysis of case %s failed: %s", case_id, error)
+        return Reading(error=str(error)[:255])
+
+
+def store_reading(case_id: int, reading: Reading | None) -> CaseAnalysis | None:
+    """Keep a Reading (inside the caller's write transaction): the analysis row, the search
+    index, tag suggestions, and routing by the tag rules. A failed reading marks the row
+    failed, to be retried by the backfill."""
+    case = db.session.get(Case, case_id)
+    if case is None or reading is None:
         return None
     row = db.session.get(CaseAnalysis, case_id)
     if row is None:
         row = CaseAnalysis(case_id=case_id, state="pending", requested_at=utcnow())
         db.session.add(row)
     row.attempts = (row.attempts or 0) + 1
-    notes = db.session.execute(select(Note.kind, Note.body).where(Note.case_id == case_id)).all()
-    try:
-        voice = nlp.analyse(voice_of(case))
-        analysed_notes = [(kind, nlp.analyse(body)) for kind, body in notes]
-        product = [nlp.segment_for_search(case.product)] if case.product else []
-        extra = " ".join([*product, *(a.search_text for _, a in analysed_notes)])
-    except nlp.NLPUnavailable as error:
-        log.warning("analysis of case %s failed: %s", case_id, error)
-        row.state, row.error = "failed", str(error)[:255]
+    if reading.error is not None or reading.voice is None:
+        row.state, row.error = "failed", reading.error
         db.session.flush()
         return row
+    voice = reading.voice
     row.state, row.error = "done", None
     row.language = voice.language
     row.lemmas = " ".join(voice.lemmas)
     row.keyphrases = list(voice.keyphrases)
     row.observation_keyphrases = list(
-        dict.fromkeys(
-            p for kind, a in analysed_notes if kind == "observation" for p in a.keyphrases
-        )
+        dict.fromkeys(p for kind, a in reading.notes if kind == "observation" for p in a.keyphrases)
     )
-    row.search_text = f"{voice.search_text} {extra}".strip()
+    words = [voice.search_text, reading.product_words, *(a.search_text for _, a in reading.notes)]
+    row.search_text = " ".join(w for w in words if w)
     row.analysed_at = utcnow()
     db.session.flush()
     _index(case_id, row.search_text)
-    suggest_tags(case, voice)
+    suggest_tags(case, voice, reading.predictions)
     if case.status == "received" and case.responsible_department_id is None:
         from relq.routing.services import route_by_rules
         from relq.tags.services import tag_codes_by_case
 
         route_by_rules(case, tag_codes=tag_codes_by_case([case.id]).get(case.id, set()))
     return row
+
+
+def analyse_case(case_id: int) -> CaseAnalysis | None:
+    """Read and store one case inside the caller's transaction (tests, one-off use)."""
+    return store_reading(case_id, read_case(case_id))
+
+
+def analyse_cases(case_ids: list[int]) -> dict[int, str]:
+    """Read the cases without a write lock, then store them in one short write transaction.
+    Returns each case's resulting state."""
+    from relq.db import transaction
+
+    readings = {case_id: read_case(case_id) for case_id in case_ids}
+    db.session.rollback()  # end the read transaction before taking the write lock
+    states: dict[int, str] = {}
+    with transaction():
+        for case_id, reading in readings.items():
+            row = store_reading(case_id, reading)
+            states[case_id] = row.state if row is not None else "missing"
+    return states
 
 
 def _index(case_id: int, words: str) -> None:
@@ -113,29 +162,20 @@ BACKFILL_BATCH = 50
 
 
 def backfill(case_ids: Iterable[int], *, progress: Callable[[int], None] | None = None) -> dict:
-    """Analyse the given cases, BACKFILL_BATCH to a transaction (one commit per batch, not per
-    case), reporting progress. If a batch fails, its cases are retried one transaction each,
-    so that one bad case cannot hold back the others. Returns how many were done or failed."""
-    from relq.db import transaction
-
+    """Analyse the given cases, BACKFILL_BATCH to a write transaction (the NLP runs before
+    it, without the lock), reporting progress. If a batch fails, its cases are retried one
+    by one, so that one bad case cannot hold back the others. Returns done/failed counts."""
     ids = list(case_ids)
     states: dict[int, str] = {}
-
-    def run(batch: list[int]) -> None:
-        with transaction():
-            for case_id in batch:
-                row = analyse_case(case_id)
-                states[case_id] = row.state if row is not None else "missing"
-
     for start in range(0, len(ids), BACKFILL_BATCH):
         batch = ids[start : start + BACKFILL_BATCH]
         try:
-            run(batch)
+            states.update(analyse_cases(batch))
         except Exception:
             log.exception("backfill batch failed; retrying its cases one by one")
             for case_id in batch:
                 try:
-                    run([case_id])
+                    states.update(analyse_cases([case_id]))
                 except Exception:
                     log.exception("analysis of case %s failed", case_id)
                     states[case_id] = "failed"
@@ -192,5 +232,7 @@ def search_condition(query: str) -> ColumnElement[bool]:
             "string_to_array(case_analyses.search_text, ' ') @> CAST(:terms AS text[])"
         ).bindparams(terms=terms)
         indexed = Case.id.in_(select(CaseAnalysis.case_id).where(every_word))
-    analysed = exists().where(CaseAnalysis.case_id == Case.id, CaseAnalysis.state == "done")
-    return or_(indexed, and_(~analysed, _substring_match(words)))
+    # Only the few cases still waiting for their analysis are scanned by substring (an index
+    # on state finds them); every case has its analysis row from the moment it is saved.
+    waiting = select(CaseAnalysis.case_id).where(CaseAnalysis.state != "done")
+    return or_(indexed, and_(Case.id.in_(waiting), _substring_match(words)))

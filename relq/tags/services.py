@@ -174,7 +174,9 @@ def tags_of(case_id: int) -> list[CaseTag]:
     )
 
 
-def suggest_tags(case: Case, analysis: nlp.Analysis) -> list[CaseTag]:
+def suggest_tags(
+    case: Case, analysis: nlp.Analysis, predictions: list | None = None
+) -> list[CaseTag]:
     """Suggest the tags whose trigger phrases occur in the case's voice, and those the learned
     model is confident about. A tag a person already decided on is never suggested again."""
     decided = {ct.tag_id: ct for ct in tags_of(case.id)}
@@ -190,9 +192,11 @@ def suggest_tags(case: Case, analysis: nlp.Analysis) -> list[CaseTag]:
             added.append(existing)
         if existing.state == "suggested":
             existing.source, existing.confidence, existing.reasons = "rule", 1.0, phrases
-    from relq.learning import predict
+    if predictions is None:
+        from relq.learning import predict
 
-    for suggestion in predict(analysis, case):
+        predictions = predict(analysis, case)
+    for suggestion in predictions:
         tag = by_code.get(suggestion.code)
         if tag is None or tag.id in decided:
             continue
