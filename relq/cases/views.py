@@ -57,7 +57,7 @@ from relq.learning import suggest_department
 from relq.org.models import Department
 from relq.org.services import department_choices
 from relq.tags.forms import AddTagForm
-from relq.tags.services import tag_choices, taggable_tags, tags_of
+from relq.tags.services import tag_choices, tag_options, tags_of
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -216,7 +216,7 @@ def _detail_page(
     if access.can_tag_case(current_user, case):
         add_tag_form = AddTagForm(formdata=None)
         locale = str(get_locale())
-        add_tag_form.tag_id.choices = [(t.id, t.label_for(locale)) for t in taggable_tags()]
+        add_tag_form.tag_id.choices = [(i, label) for i, _code, label in tag_options(locale)]
     assign_form = None
     if access.can_assign(current_user, case):
         assign_form = AssignForm(

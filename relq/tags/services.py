@@ -45,9 +45,15 @@ def taggable_tags() -> list[Tag]:
     return [t for t in tags if t.id not in parents]
 
 
-@ttl_cache(seconds=30)
 def tag_choices(locale: str) -> list[tuple[str, str]]:
-    """(code, "Category › Tag") of the taggable tags, from one light query (list filters)."""
+    """(code, "Category › Tag") of the taggable tags (list filters)."""
+    return [(code, label) for _, code, label in tag_options(locale)]
+
+
+@ttl_cache(seconds=30)
+def tag_options(locale: str) -> list[tuple[int, str, str]]:
+    """(id, code, "Category › Tag") of the taggable tags, from one light query, cached: every
+    case page and list page shows them."""
     parent = aliased(Tag)
     rows = db.session.execute(
         select(
@@ -72,7 +78,7 @@ def tag_choices(locale: str) -> list[tuple[str, str]]:
         name = r.name_en if en else r.name_ja
         if r.parent_id:
             name = f"{r[6] if en else r[5]} › {name}"
-        choices.append((r.code, name))
+        choices.append((r.id, r.code, name))
     return choices
 
 
@@ -146,7 +152,7 @@ def save_tag(data: TagInput, *, actor: User, tag: Tag | None = None) -> Tag:
     tag.name_ja, tag.name_en = data.name_ja.strip(), data.name_en.strip()
     tag.parent_id, tag.triggers, tag.is_active = data.parent_id, triggers, data.is_active
     db.session.flush()
-    after_commit(tag_choices.clear)
+    after_commit(tag_options.clear)
     record(
         action,
         actor=actor,
