@@ -10,8 +10,9 @@ it would need to upgrade).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,6 +39,7 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 WRITE_OPTION = "relq_write"
+_sqlite_write_lock = threading.RLock()
 
 
 def is_model_object(name: str | None, type_: str, *_args) -> bool:
@@ -187,13 +189,18 @@ def transaction() -> Iterator[None]:
     if session.in_transaction():
         session.rollback()
     session.info.pop("after_commit", None)
-    session.connection(execution_options={WRITE_OPTION: True})
-    try:
-        yield
-        session.commit()
-    except BaseException:
-        session.rollback()
-        session.info.pop("after_commit", None)
-        raise
+    # SQLite has one writer at a time. Writers of this process (a request and the analysis
+    # thread) queue on a lock here instead of in SQLite's busy handler, which sleeps in steps
+    # longer than the lock is held. Other processes still meet the busy handler.
+    local_lock = _sqlite_write_lock if db.engine.dialect.name == "sqlite" else nullcontext()
+    with local_lock:
+        session.connection(execution_options={WRITE_OPTION: True})
+        try:
+            yield
+            session.commit()
+        except BaseException:
+            session.rollback()
+            session.info.pop("after_commit", None)
+            raise
     for callback in session.info.pop("after_commit", []):
         callback()

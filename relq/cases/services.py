@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from relq import access
@@ -117,9 +117,10 @@ def find_or_create_customer(data: CustomerInput) -> Customer | None:
         conditions.append(Customer.email == email)
     if phone:
         conditions.append(Customer.phone == phone)
-    if conditions:
+    # One indexed lookup per key: an OR of the two lets the planner scan every customer.
+    for condition in conditions:
         existing = db.session.scalar(
-            select(Customer).where(or_(*conditions)).order_by(Customer.id).limit(1)
+            select(Customer).where(condition).order_by(Customer.id).limit(1)
         )
         if existing is not None:
             if data.name and not existing.name:

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# serve.sh start N [WORKERS] | stop  -- relq (RELQ_CONFIG=production) under gunicorn on
+# 127.0.0.1:${PORT:-8003}, database /tmp/product/data/relq<N/1000>k.db (seed.sh makes it).
+# Same gunicorn settings as the peer and the ceiling: sync workers, no access log, loopback.
+#
+# The app object comes from bench/product/bench_wsgi.py: wsgi.py's create_app() with one
+# override, SESSION_COOKIE_SECURE=False.  Production marks the session cookie Secure (TLS is
+# terminated in front of relq), and a client that speaks plain HTTP to 127.0.0.1 - load.py's
+# cookie jar - rightly never sends it back, so the login would not stick.  Nothing else
+# differs from `gunicorn wsgi:app`.
+set -euo pipefail
+HERE="$(cd "$(dirname "$0")" && pwd)"
+REPO="$(cd "$HERE/../.." && pwd)"
+PORT=${PORT:-8003}
+ROOT=/tmp/product
+PID=$ROOT/gunicorn.pid
+if [[ ${1:-} == stop ]]; then
+  if [[ -f $PID ]]; then kill "$(cat $PID)" 2>/dev/null || true
+    for _ in $(seq 50); do [[ -f $PID ]] || break; sleep 0.2; done; fi
+  exit 0
+fi
+[[ ${1:-} == start ]] || { echo "usage: serve.sh start N [WORKERS] | stop" >&2; exit 2; }
+N=${2:?usage: serve.sh start N [WORKERS]}
+WORKERS=${3:-4}
+DB=$ROOT/data/relq$((N / 1000))k.db
+[[ $N -lt 1000 ]] && DB=$ROOT/data/relq$N.db
+[[ -f $DB ]] || { echo "no database $DB: run seed.sh $N first" >&2; exit 1; }
+export RELQ_CONFIG=production SECRET_KEY="$(cat $ROOT/secret_key)" DATABASE_URL=sqlite:///$DB \
+       RELQ_INSTANCE_PATH=$ROOT/instance PYTHONPATH="$REPO${PYTHONPATH:+:$PYTHONPATH}"
+$ROOT/venv/bin/gunicorn bench_wsgi:app --chdir "$HERE" -w "$WORKERS" -k sync \
+  -b 127.0.0.1:$PORT --timeout 120 --access-logfile /dev/null \
+  --error-logfile $ROOT/gunicorn.log --pid $PID --daemon
+for _ in $(seq 100); do
+  curl -s -o /dev/null "http://127.0.0.1:$PORT/login" && exit 0; sleep 0.2; done
+echo "gunicorn did not come up; see $ROOT/gunicorn.log" >&2; exit 1
