@@ -10,7 +10,7 @@ Three layers, each tested:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TypeVar
 
 from flask import Flask, abort, current_app, request
@@ -175,7 +175,3 @@ def can_see_alerts(user: User) -> bool:
 
 def can_read_audit(user: User) -> bool:
     return user.is_active and user.role in ("admin", "executive")
-
-
-def roles_allowed(app: Flask, endpoint: str) -> Iterable[str]:
-    return endpoint_rule(app, endpoint) or ()

@@ -213,10 +213,6 @@ class Case(db.Model):
         # The year as the office counts it (Japan), not UTC's.
         return f"C-{self.received_at.astimezone(OFFICE_TZ).year}-{self.id:06d}"
 
-    @property
-    def is_open(self) -> bool:
-        return self.status != "closed"
-
     def __repr__(self) -> str:
         return f"<Case {self.id} {self.status}>"
 

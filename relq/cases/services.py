@@ -314,19 +314,13 @@ def assign_case(case: Case, *, actor: User, assignee_id: int | None, expected_ve
     _check_version(case, expected_version)
     if assignee_id is not None and assignee_id not in {u.id for u in assignable_users(case)}:
         raise MissingInput("assignee")
-    if case.assignee_id == assignee_id:
-        return case
-    before = {"assignee_id": case.assignee_id}
-    case.assignee_id = assignee_id
-    db.session.flush()
-    record(
-        "case.assigned",
+    apply_changes(
+        case,
+        {"assignee_id": assignee_id},
+        action="case.assigned",
         actor=actor,
         entity_type="case",
-        entity_id=case.id,
         case_id=case.id,
-        before=before,
-        after={"assignee_id": assignee_id},
     )
     return case
 
