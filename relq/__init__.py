@@ -98,6 +98,10 @@ def create_app(config: str | type | dict | None = None) -> Flask:
         db.session.execute(db.text("SELECT 1"))
         return {"status": "ok"}
 
+    from relq import nav
+
+    app.jinja_env.globals["nav_items"] = nav.items_for
+    connect_events()
     app.before_request(enforce_endpoint_access)
     check_endpoints_declared(app)
 
@@ -107,6 +111,16 @@ def create_app(config: str | type | dict | None = None) -> Flask:
         return render_template("errors/csrf.html"), 400
 
     return app
+
+
+def connect_events() -> None:
+    """Connect each capability's receivers of relq.events (connecting twice is harmless)."""
+    import importlib
+
+    for capability in ("answers", "deadlines", "escalations", "notify"):
+        module = importlib.util.find_spec(f"relq.{capability}.events")
+        if module is not None:
+            importlib.import_module(f"relq.{capability}.events").connect()
 
 
 def init_login(app: Flask) -> None:

@@ -1,15 +1,31 @@
 """Every model, imported once so that Alembic and SQLAlchemy's relationships see them all."""
 
+from relq.answers.models import DepartmentAnswer
 from relq.audit.models import AuditEvent
 from relq.auth.models import LoginFailure, LoginSession
 from relq.cases.models import Case, Customer, Note
+from relq.deadlines.models import CaseDeadline, DeadlinePolicy
+from relq.escalations.models import Escalation, EscalationComment
+from relq.harassment.models import HarassmentReport, StaffFollowUp
 from relq.learning import LearnedModel
+from relq.notify.models import Notification, NotificationPreference
 from relq.org.models import Department, User
 from relq.routing.models import RoutingRule
 from relq.tags.models import CaseTag, Tag
+from relq.thanks.models import Compliment
 from relq.themes.models import SurgeAlert
 
 __all__ = [
+    "CaseDeadline",
+    "Compliment",
+    "DeadlinePolicy",
+    "DepartmentAnswer",
+    "Escalation",
+    "EscalationComment",
+    "HarassmentReport",
+    "Notification",
+    "NotificationPreference",
+    "StaffFollowUp",
     "RoutingRule",
     "SurgeAlert",
     "CaseTag",

@@ -68,8 +68,8 @@ PATH = {
     "acknowledged": ["acknowledge"],
     "in_progress": ["acknowledge", "start"],
     "awaiting_customer": ["acknowledge", "start", "await_customer"],
-    "resolved": ["acknowledge", "start", "resolve"],
-    "closed": ["acknowledge", "start", "resolve", "close"],
+    "resolved": ["acknowledge", "start", "complete"],
+    "closed": ["acknowledge", "start", "complete", "close"],
 }
 
 
@@ -85,4 +85,10 @@ def move_to(case, status, *, front_line):
         )
     for action in PATH[status]:
         actor = front_line if action == "close" else owner
-        transition_case(case, actor=actor, action=action, expected_version=case.version)
+        transition_case(
+            case,
+            actor=actor,
+            action=action,
+            expected_version=case.version,
+            reason="交換品を発送しました" if action == "complete" else "",
+        )

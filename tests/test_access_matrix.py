@@ -2,24 +2,22 @@
 
 EXPECTED is written here by hand, independently of the `@allow` declarations in the code: a
 new route that is not listed fails `test_every_route_has_an_expectation`, and a route whose
-behaviour differs from the table fails its row.
+behaviour differs from the table fails its row. Each capability's tests may add their rows in
+`tests/<capability>/access_rules.py` (EXPECTED, CASE_ROUTES, and `arguments(org, case)` that
+makes the objects its URLs need and returns their URL arguments).
 """
 
 from __future__ import annotations
+
+import importlib
+from pathlib import Path
 
 import pytest
 
 from relq import create_app
 from relq.routing.services import RuleInput, save_rule
+from tests.access import ACTORS, ANON, CASE_WORKERS, EVERYONE
 from tests.factories import make_case
-
-ANON = "anonymous"
-# The people in the matrix. The case under test was taken in by the contact centre (cs) and
-# routed to quality assurance (qa): lead_owner owns it, lead_intake leads the department that
-# took it in, lead_other leads an unrelated department (for whom the case does not exist).
-ACTORS = ("operator", "lead_owner", "lead_intake", "lead_other", "executive", "admin")
-EVERYONE = set(ACTORS)
-CASE_WORKERS = {"operator", "lead_owner", "lead_intake"}
 
 EXPECTED: dict[str, set[str]] = {
     "static": {ANON},
@@ -67,6 +65,15 @@ CASE_ROUTES = {
 }
 ROLE_OF = {a: a.split("_")[0] for a in ACTORS}
 
+CAPABILITY_RULES = [
+    importlib.import_module(f"tests.{path.parent.name}.access_rules")
+    for path in sorted(Path(__file__).parent.glob("*/access_rules.py"))
+]
+for _module in CAPABILITY_RULES:
+    assert not set(_module.EXPECTED) & set(EXPECTED), _module.__name__
+    EXPECTED |= _module.EXPECTED
+    CASE_ROUTES |= set(getattr(_module, "CASE_ROUTES", ()))
+
 
 def _rules():
     app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
@@ -105,19 +112,26 @@ CASES = [
 ]
 
 
-def _url(app, endpoint, org, case):
+def _arguments(org, case):
+    """The URL arguments of every route, making the objects the capabilities' routes need."""
+    values = {
+        "case_id": case.id if case else 1,
+        "user_id": org.operator.id,
+        "department_id": org.qa.id,
+        "tag_id": 1,
+        "rule_id": 1,
+    }
+    for module in CAPABILITY_RULES:
+        if hasattr(module, "arguments"):
+            values |= module.arguments(org, case)
+    return values
+
+
+def _url(app, endpoint, org, case, arguments):
     from flask import url_for
 
     rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
-    values = {}
-    for arg in rule.arguments:
-        values[arg] = {
-            "case_id": case.id if case else 1,
-            "user_id": org.operator.id,
-            "department_id": org.qa.id,
-            "tag_id": 1,
-            "rule_id": 1,
-        }[arg]
+    values = {arg: arguments[arg] for arg in rule.arguments}
     with app.test_request_context():
         return url_for(endpoint, **values)
 
@@ -132,8 +146,9 @@ def test_route_matrix(app, org, login_as, client, session, endpoint, method):
     # logistics lead is "another department".
     case = make_case(org.operator, department=org.qa)
     save_rule(RuleInput("異物は品質保証部へ", org.qa.id, {"words": ["異物"]}), actor=org.admin)
+    arguments = _arguments(org, case)
     session.commit()
-    url = _url(app, endpoint, org, case)
+    url = _url(app, endpoint, org, case, arguments)
     allowed = EXPECTED[endpoint]
     actors = {
         "operator": org.operator,
@@ -178,6 +193,7 @@ def test_get_never_changes_state(app, org, login_as, session):
     from relq.db import db
 
     case = make_case(org.operator, department=org.qa)
+    arguments = _arguments(org, case)
     session.commit()
     clients = [login_as(u) for u in (org.operator, org.lead_qa, org.executive, org.admin)]
 
@@ -196,7 +212,7 @@ def test_get_never_changes_state(app, org, login_as, session):
     for endpoint, method in CASES:
         if method != "GET":
             continue
-        url = _url(app, endpoint, org, case)
+        url = _url(app, endpoint, org, case, arguments)
         for c in clients:
             c.get(url)
     db.session.rollback()

@@ -1,7 +1,9 @@
 from flask import Blueprint, render_template, request
 from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from relq import access, nav
 from relq.access import allow, can_read_audit, require
 from relq.audit.models import ACTIONS
 from relq.audit.services import recent_events
@@ -10,6 +12,7 @@ from relq.db import db
 from relq.org.models import Department, User
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
+nav.register("audit.index", _l("Audit trail"), visible=access.can_read_audit, order=80)
 
 PER_PAGE = 100
 

@@ -95,6 +95,7 @@ class TransitionForm(FlaskForm):
     version = HiddenField(validators=[DataRequired()])
     department_id = SelectField(_l("Department"), coerce=int, default=0, validators=[Optional()])
     reason = TextAreaField(_l("Reason"), validators=[Optional(), Length(max=2000)])
+    planned_for = DateField(_l("Planned for"), validators=[Optional()])
 
 
 class AssignForm(FlaskForm):

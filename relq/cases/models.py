@@ -68,6 +68,11 @@ class Transition:
     label: object
     needs_department: bool = False
     needs_reason: bool = False
+    # The owner's answers to the front line (受領 / 対応予定 / 対応済 / 対応しない) are
+    # transitions that also leave a DepartmentAnswer (relq.answers); "planned" needs a date.
+    answer: str | None = None
+    needs_date: bool = False
+    reason_label: object = _l("Reason")
 
 
 FRONT_LINE, OWNER = "front_line", "owner"
@@ -94,7 +99,41 @@ TRANSITIONS: dict[str, Transition] = {
             needs_reason=True,
         ),
         Transition(
-            "acknowledge", ("routed",), "acknowledged", frozenset({OWNER}), _l("Acknowledge")
+            "acknowledge",
+            ("routed",),
+            "acknowledged",
+            frozenset({OWNER}),
+            _l("Acknowledge (受領)"),
+            answer="acknowledged",
+        ),
+        Transition(
+            "plan",
+            ("routed", "acknowledged", "in_progress"),
+            "in_progress",
+            frozenset({OWNER}),
+            _l("Plan the response (対応予定)"),
+            answer="planned",
+            needs_date=True,
+        ),
+        Transition(
+            "complete",
+            ("routed", "acknowledged", "in_progress", "awaiting_customer"),
+            "resolved",
+            frozenset({OWNER}),
+            _l("Done (対応済)"),
+            answer="done",
+            needs_reason=True,
+            reason_label=_l("What was done"),
+        ),
+        Transition(
+            "decline",
+            ("routed", "acknowledged", "in_progress"),
+            "received",
+            frozenset({OWNER}),
+            _l("Not acting (対応しない)"),
+            answer="declined",
+            needs_reason=True,
+            reason_label=_l("Why not (the front line will read this)"),
         ),
         Transition("start", ("acknowledged",), "in_progress", frozenset({OWNER}), _l("Start work")),
         Transition(
@@ -115,7 +154,7 @@ TRANSITIONS: dict[str, Transition] = {
             "resolve",
             ("received", "in_progress", "awaiting_customer"),
             "resolved",
-            BOTH,
+            frozenset({FRONT_LINE}),
             _l("Resolve"),
         ),
         Transition("close", ("resolved",), "closed", frozenset({FRONT_LINE}), _l("Close")),

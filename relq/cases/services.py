@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
-from relq import access
+from relq import access, events
 from relq.analysis.services import request_analysis, search_condition
 from relq.audit.models import AuditEvent
 from relq.audit.services import apply_changes, record
@@ -191,6 +191,7 @@ def create_case(actor: User, data: CaseInput) -> Case:
         from relq.routing.services import route_by_rules
 
         route_by_rules(case)
+    events.case_created.send(case, actor=actor)
     request_analysis(case)
     return case
 
@@ -222,6 +223,8 @@ def update_case(case: Case, *, actor: User, changes: dict[str, Any], expected_ve
     after = apply_changes(
         case, cleaned, action="case.updated", actor=actor, entity_type="case", case_id=case.id
     )
+    if after:
+        events.case_updated.send(case, actor=actor, changes=after)
     if set(after) & {"subject", "customer_words", "remedy_requested", "product"}:
         request_analysis(case)
     return case
@@ -235,6 +238,7 @@ def transition_case(
     expected_version: int,
     department_id: int | None = None,
     reason: str = "",
+    planned_for: date | None = None,
 ) -> Case:
     """Move the case along its lifecycle (`TRANSITIONS`). Raises IllegalTransition for a change
     the case's status does not allow, NotAllowed for one the actor may not make, MissingInput
@@ -245,7 +249,14 @@ def transition_case(
     if not access.can_transition(actor, case, action):
         raise NotAllowed(action)
     _check_version(case, expected_version)
-    return apply_transition(case, action, actor=actor, department_id=department_id, reason=reason)
+    return apply_transition(
+        case,
+        action,
+        actor=actor,
+        department_id=department_id,
+        reason=reason,
+        planned_for=planned_for,
+    )
 
 
 def apply_transition(
@@ -255,6 +266,7 @@ def apply_transition(
     actor: User | None,
     department_id: int | None = None,
     reason: str = "",
+    planned_for: date | None = None,
     extra: dict[str, Any] | None = None,
 ) -> Case:
     """Make a lifecycle change the caller has already allowed (a person through
@@ -265,6 +277,8 @@ def apply_transition(
     reason = (reason or "").strip()
     if transition.needs_reason and not reason:
         raise MissingInput("reason")
+    if transition.needs_date and planned_for is None:
+        raise MissingInput("planned_for")
     before: dict[str, Any] = {"status": case.status}
     after: dict[str, Any] = {"status": transition.target}
     if transition.needs_department:
@@ -278,6 +292,8 @@ def apply_transition(
     db.session.flush()
     if reason:
         after["reason"] = reason
+    if transition.needs_date:
+        after["planned_for"] = planned_for
     record(
         f"case.{action}",
         actor=actor,
@@ -286,6 +302,15 @@ def apply_transition(
         case_id=case.id,
         before=before,
         after=after | (extra or {}),
+    )
+    events.case_transitioned.send(
+        case,
+        actor=actor,
+        action=action,
+        before=before["status"],
+        after=transition.target,
+        reason=reason,
+        planned_for=planned_for,
     )
     return case
 
@@ -345,6 +370,7 @@ def add_note(case: Case, *, actor: User, kind: str, body: str) -> Note:
         case_id=case.id,
         after={"kind": kind},
     )
+    events.note_added.send(case, actor=actor, note=note)
     request_analysis(case)
     return note
 

@@ -5,11 +5,12 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.orm import joinedload
 
-from relq import access
+from relq import access, nav
 from relq.access import EVERYONE, allow, get_case_or_404, require
 from relq.cases.forms import (
     SORT_CHOICES,
@@ -31,6 +32,7 @@ from relq.cases.models import (
     TRANSITIONS,
     Case,
 )
+from relq.cases.panels import panels_for
 from relq.cases.services import (
     EDITABLE_FIELDS,
     CaseFilters,
@@ -60,6 +62,8 @@ from relq.tags.forms import AddTagForm
 from relq.tags.services import tag_choices, tag_options, tags_of
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
+nav.register("cases.index", _l("Cases"), order=10)
+nav.register("cases.new", _l("New case"), visible=access.can_create_case, order=30)
 
 
 @bp.app_context_processor
@@ -245,6 +249,7 @@ def _detail_page(
             add_tag_form=add_tag_form,
             conflict=conflict,
             TRANSITIONS=TRANSITIONS,
+            panels=panels_for(case, current_user),
         ),
         status,
     )
@@ -360,6 +365,7 @@ def transition(case_id: int):
                 expected_version=int(form.version.data),
                 department_id=form.department_id.data or None,
                 reason=form.reason.data or "",
+                planned_for=form.planned_for.data,
             )
     except IllegalTransition as error:
         flash(
@@ -376,12 +382,10 @@ def transition(case_id: int):
     except NotAllowed:
         abort(403)
     except MissingInput as error:
-        message = (
-            _("Give a reason.")
-            if error.field_name == "reason"
-            else _("Choose another active department.")
-        )
-        target = form.reason if error.field_name == "reason" else form.department_id
+        message, target = {
+            "reason": (_("Give a reason."), form.reason),
+            "planned_for": (_("Give the date you plan to respond by."), form.planned_for),
+        }.get(error.field_name, (_("Choose another active department."), form.department_id))
         target.errors = [*target.errors, message]
         flash(message, "error")
         return _detail_page(

@@ -3,6 +3,8 @@ ones are refused, change nothing and leave no event."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 import sqlalchemy as sa
 
@@ -38,6 +40,8 @@ def test_transition_table(org, status, action):
     transition = TRANSITIONS[action]
     before_events = _events(case)
     kwargs = {"reason": "お客様から再度連絡があったため"} if transition.needs_reason else {}
+    if transition.needs_date:
+        kwargs["planned_for"] = datetime.date(2026, 12, 1)
     if transition.needs_department:
         kwargs["department_id"] = org.logistics.id
     call = lambda: transition_case(  # noqa: E731

@@ -1,0 +1,30 @@
+"""What happened to a case, announced to the capabilities that care (deadlines, escalations,
+notifications), so that the case services do not need to know them.
+
+Receivers run synchronously inside the sender's transaction: they may add and flush rows,
+never commit, and an exception in one rolls the whole change back, as if it were inline code.
+Each signal's sender is the case; keyword arguments are listed beside it. Packages connect
+their receivers in `connect()` of their `events` module, called once by `create_app`.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+# case, actor (User | None)
+case_created = _signals.signal("case-created")
+# case, actor, action (a TRANSITIONS key), before (status), after (status), reason,
+# planned_for (a date, for the "plan" answer)
+case_transitioned = _signals.signal("case-transitioned")
+# case, actor, changes (the changed fields' new values)
+case_updated = _signals.signal("case-updated")
+# case, actor, note
+note_added = _signals.signal("note-added")
+# case, actor, answer (a DepartmentAnswer: the owner's 受領 / 対応予定 / 対応済 / 対応しない)
+case_answered = _signals.signal("case-answered")
+# case (may be None for a surge), escalation
+escalation_opened = _signals.signal("escalation-opened")
+# case (may be None), escalation, actor
+escalation_closed = _signals.signal("escalation-closed")
