@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import os
 from pathlib import Path
 
@@ -11,6 +13,8 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 ROOT = Path(__file__).resolve().parent.parent
+# Capabilities of the routing wave: each has `views.bp`, and may have `events.connect()`.
+CAPABILITIES = ("answers", "deadlines", "escalations", "notify", "harassment", "thanks")
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -78,6 +82,9 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     app.register_blueprint(tags_bp)
     app.register_blueprint(routing_bp)
     app.register_blueprint(themes_bp)
+    for capability in CAPABILITIES:
+        if importlib.util.find_spec(f"relq.{capability}.views") is not None:
+            app.register_blueprint(importlib.import_module(f"relq.{capability}.views").bp)
     app.cli.add_command(cli)
     register_error_pages(app)
 
@@ -115,11 +122,9 @@ def create_app(config: str | type | dict | None = None) -> Flask:
 
 def connect_events() -> None:
     """Connect each capability's receivers of relq.events (connecting twice is harmless)."""
-    import importlib
 
-    for capability in ("answers", "deadlines", "escalations", "notify"):
-        module = importlib.util.find_spec(f"relq.{capability}.events")
-        if module is not None:
+    for capability in CAPABILITIES:
+        if importlib.util.find_spec(f"relq.{capability}.events") is not None:
             importlib.import_module(f"relq.{capability}.events").connect()
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -217,13 +220,18 @@ def detect_command() -> None:
     click.echo(f"{len(alerts)} new alert(s).")
 
 
+# The capabilities whose `services.tick(now) -> summary` runs in `tick`, in this order:
+# deadlines stamp what was missed, escalations raise on it, notifications go out last.
+TICK_STEPS = ("deadlines", "escalations", "notify")
+
+
 @cli.command("tick")
 @click.option("--retrain-after-hours", default=24, show_default=True)
 @with_appcontext
 def tick_command(retrain_after_hours: int) -> None:
     """The periodic housekeeping (cron it every few minutes; safe to run twice): analyse cases
     still waiting, record this week's surges, retrain the learned models once a day, forget old
-    login failures. Deadlines and escalations join it with the routing issue."""
+    login failures, then the steps of TICK_STEPS (deadlines, escalations, notifications)."""
     from datetime import timedelta
 
     from relq.analysis.services import backfill, waiting_case_ids
@@ -238,6 +246,17 @@ def tick_command(retrain_after_hours: int) -> None:
     with transaction():
         alerts = record_surges()
         forgotten = forget_old_failures()
+    steps = {}
+    for capability in TICK_STEPS:
+        # Each step is idempotent and commits its own work: one failing step does not undo
+        # what the others did, and the next tick retries it.
+        if importlib.util.find_spec(f"relq.{capability}.services") is None:
+            continue
+        module = importlib.import_module(f"relq.{capability}.services")
+        if not hasattr(module, "tick"):
+            continue
+        with transaction():
+            steps[capability] = module.tick(utcnow())
     refresh_planner_statistics()
     retrained = []
     for kind in ("tags", "departments"):
@@ -253,3 +272,5 @@ def tick_command(retrain_after_hours: int) -> None:
         f"analysed {analysed['done']} (failed {analysed['failed']}), {len(alerts)} new alert(s), "
         f"models {model}, {forgotten} old login failure(s) forgotten"
     )
+    for capability, summary in steps.items():
+        click.echo(f"{capability}: {summary}")

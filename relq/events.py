@@ -28,3 +28,10 @@ case_answered = _signals.signal("case-answered")
 escalation_opened = _signals.signal("escalation-opened")
 # case (may be None), escalation, actor
 escalation_closed = _signals.signal("escalation-closed")
+# case, deadline (a CaseDeadline) — tick stamped it warned / missed
+deadline_warned = _signals.signal("deadline-warned")
+deadline_missed = _signals.signal("deadline-missed")
+# case, actor, report (a HarassmentReport)
+harassment_flagged = _signals.signal("harassment-flagged")
+# None, alert (a SurgeAlert just recorded)
+surge_recorded = _signals.signal("surge-recorded")

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from relq import access
+from relq import access, events
 from relq.analysis.models import CaseAnalysis
 from relq.cases.models import Case, Note
 from relq.db import db, utcnow
@@ -314,6 +314,8 @@ def record_surges(now: datetime | None = None) -> list[SurgeAlert]:
         db.session.add(alert)
         added.append(alert)
     db.session.flush()
+    for alert in added:
+        events.surge_recorded.send(None, alert=alert)
     return added
 
 
