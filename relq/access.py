@@ -175,3 +175,92 @@ def can_see_alerts(user: User) -> bool:
 
 def can_read_audit(user: User) -> bool:
     return user.is_active and user.role in ("admin", "executive")
+
+
+# ---- routing's second half: answers, deadlines, escalations, harassment, thanks -----------
+
+
+def can_read_inbox(user: User) -> bool:
+    """The lead's inbox: what was routed to their department and waits for its answer."""
+    return user.is_active and user.role == "lead"
+
+
+def can_manage_deadline_policies(user: User) -> bool:
+    return user.is_active and user.role == "admin"
+
+
+def can_read_attainment(user: User) -> bool:
+    """Deadline attainment: leads for their department, management for all."""
+    return user.is_active and user.role in ("lead", "executive", "admin")
+
+
+def escalation_scope(user: User) -> ColumnElement[bool]:
+    """The condition on Escalation that selects what `user` may see: management sees every
+    escalation, a lead those of their department or of a case they can see."""
+    from relq.escalations.models import Escalation
+
+    if not user.is_active:
+        return false()
+    if user.role in ("executive", "admin"):
+        return true()
+    if user.role == "lead":
+        return or_(
+            Escalation.department_id == user.department_id,
+            Escalation.case_id.in_(select(Case.id).where(case_scope(user))),
+        )
+    return false()
+
+
+def can_read_escalations(user: User) -> bool:
+    return user.is_active and user.role in ("lead", "executive", "admin")
+
+
+def can_decide_escalation(user: User, escalation) -> bool:
+    """Executives decide and close every escalation (経営判断); a lead closes the
+    department-level ones of their own department."""
+    if not user.is_active or not escalation.is_open:
+        return False
+    if user.role == "executive":
+        return True
+    return (
+        user.role == "lead"
+        and escalation.level == 1
+        and escalation.department_id == user.department_id
+    )
+
+
+def can_comment_escalation(user: User, escalation) -> bool:
+    if not user.is_active or not escalation.is_open:
+        return False
+    if user.role == "executive":
+        return True
+    return user.role == "lead" and escalation.department_id == user.department_id
+
+
+def can_flag_harassment(user: User, case: Case) -> bool:
+    """The front line flags customer harassment on the cases it took in."""
+    return FRONT_LINE in sides(user, case)
+
+
+def can_read_harassment(user: User, report) -> bool:
+    """The record's details are for the staff member's side only: the operator who flagged it
+    or bore it, the lead of their department, executives and admins."""
+    if not user.is_active:
+        return False
+    if user.role in ("executive", "admin"):
+        return True
+    if user.id in (report.flagged_by_id, report.staff_member_id):
+        return True
+    return user.role == "lead" and user.department_id in (
+        report.flagged_by.department_id,
+        report.staff_member.department_id,
+    )
+
+
+def can_edit_harassment(user: User, report) -> bool:
+    return can_read_harassment(user, report) and user.role in ("operator", "lead")
+
+
+def can_share_compliment(user: User, case: Case) -> bool:
+    """The front line passes a compliment on to the department and person it names."""
+    return case.kind == "compliment" and FRONT_LINE in sides(user, case)
