@@ -129,10 +129,16 @@ def sides(user: User, case: Case) -> frozenset[str]:
     return frozenset(found)
 
 
-def can_create_case(user: User) -> bool:
+def is_front_line(user: User) -> bool:
+    """Operators and leads of a customer-contact department: they take cases in and read the
+    departments' answers."""
     return (
         user.is_active and user.role in ("operator", "lead") and user.department.is_customer_contact
     )
+
+
+def can_create_case(user: User) -> bool:
+    return is_front_line(user)
 
 
 def can_edit_case(user: User, case: Case) -> bool:

@@ -3,8 +3,8 @@
 EXPECTED is written here by hand, independently of the `@allow` declarations in the code: a
 new route that is not listed fails `test_every_route_has_an_expectation`, and a route whose
 behaviour differs from the table fails its row. Each capability's tests may add their rows in
-`tests/<capability>/access_rules.py` (EXPECTED, CASE_ROUTES, and `arguments(org, case)` that
-makes the objects its URLs need and returns their URL arguments).
+`tests/<capability>/access_rules.py` (EXPECTED, CASE_ROUTES, REFUSALS, and `arguments(org, case)`
+that makes the objects its URLs need and returns their URL arguments).
 """
 
 from __future__ import annotations
@@ -64,6 +64,10 @@ CASE_ROUTES = {
     "tags.decide",
 }
 ROLE_OF = {a: a.split("_")[0] for a in ACTORS}
+# (endpoint, actor) → the status a refused actor gets, where the rule above does not say it:
+# e.g. a lead who may see an escalation but not decide it (403) beside one for whom it does
+# not exist (404).
+REFUSALS: dict[tuple[str, str], int] = {}
 
 CAPABILITY_RULES = [
     importlib.import_module(f"tests.{path.parent.name}.access_rules")
@@ -73,6 +77,7 @@ for _module in CAPABILITY_RULES:
     assert not set(_module.EXPECTED) & set(EXPECTED), _module.__name__
     EXPECTED |= _module.EXPECTED
     CASE_ROUTES |= set(getattr(_module, "CASE_ROUTES", ()))
+    REFUSALS |= getattr(_module, "REFUSALS", {})
 
 
 def _rules():
@@ -182,7 +187,9 @@ def test_route_matrix(app, org, login_as, client, session, endpoint, method):
             assert not _is_login_redirect(response), (endpoint, actor)
         else:
             role_may = any(ROLE_OF[a] == ROLE_OF[actor] for a in allowed)
-            expected = 404 if endpoint in CASE_ROUTES and role_may else 403
+            expected = REFUSALS.get(
+                (endpoint, actor), 404 if endpoint in CASE_ROUTES and role_may else 403
+            )
             assert response.status_code == expected, (endpoint, actor, response.status_code)
 
 

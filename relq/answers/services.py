@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 
-from relq import events
+from relq import access, events
+from relq.access import visible_cases
 from relq.answers.models import DepartmentAnswer
 from relq.cases.models import TRANSITIONS, Case
 from relq.db import db, utcnow
@@ -44,3 +45,76 @@ def answers_of(case_id: int) -> list[DepartmentAnswer]:
             .order_by(DepartmentAnswer.answered_at.desc(), DepartmentAnswer.id.desc())
         )
     )
+
+
+INBOX_VIEWS = ("waiting", "working", "answered")
+
+
+def inbox(user: User, view: str) -> Select:
+    """The lead's inbox, always within `visible_cases(user)`: cases routed to their department
+    that wait for its answer ("waiting"), that it has taken up ("working"), or its answers of
+    the last 30 days ("answered")."""
+    department = Case.responsible_department_id == user.department_id
+    query = visible_cases(user).where(department)
+    if view == "waiting":
+        return query.where(Case.status == "routed").order_by(Case.severity, Case.received_at)
+    if view == "working":
+        return query.where(
+            Case.status.in_(("acknowledged", "in_progress", "awaiting_customer"))
+        ).order_by(Case.severity, Case.received_at)
+    since = utcnow() - timedelta(days=30)
+    answered = (
+        select(DepartmentAnswer.case_id)
+        .where(
+            DepartmentAnswer.department_id == user.department_id,
+            DepartmentAnswer.answered_at >= since,
+        )
+        .scalar_subquery()
+    )
+    return (
+        visible_cases(user)
+        .where(Case.id.in_(answered))
+        .order_by(Case.updated_at.desc(), Case.id.desc())
+    )
+
+
+def count_of(query: Select) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+
+
+def inbox_counts(user: User) -> dict[str, int]:
+    return {view: count_of(inbox(user, view)) for view in INBOX_VIEWS}
+
+
+def waiting_count(user: User) -> int:
+    """How many cases wait for the answer of `user`'s department (the menu's badge)."""
+    return count_of(inbox(user, "waiting")) if access.can_read_inbox(user) else 0
+
+
+def latest_answers(case_ids: list[int]) -> dict[int, DepartmentAnswer]:
+    """Each case's newest answer."""
+    if not case_ids:
+        return {}
+    newest = (
+        select(func.max(DepartmentAnswer.id))
+        .where(DepartmentAnswer.case_id.in_(case_ids))
+        .group_by(DepartmentAnswer.case_id)
+    )
+    rows = db.session.scalars(select(DepartmentAnswer).where(DepartmentAnswer.id.in_(newest)))
+    return {row.case_id: row for row in rows}
+
+
+def answers_for_front_line(user: User, *, mine_only: bool, limit: int, offset: int = 0):
+    """The answers departments gave on cases `user` can see (the ones they logged, if
+    `mine_only`), newest first: the front line's view of the loop closing."""
+    query = (
+        select(DepartmentAnswer, Case)
+        .join(Case, Case.id == DepartmentAnswer.case_id)
+        .where(access.case_scope(user))
+        .order_by(DepartmentAnswer.answered_at.desc(), DepartmentAnswer.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    if mine_only:
+        query = query.where(Case.created_by_id == user.id)
+    return db.session.execute(query).all()

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from flask import abort
+from sqlalchemy import Select, and_, func, or_, select
 
-from relq import events
-from relq.audit.services import record
+from relq import access, events
+from relq.audit.services import apply_changes, record
 from relq.cases.models import Case
 from relq.db import db, utcnow
-from relq.escalations.models import REASONS, Escalation
+from relq.escalations.models import OUTCOMES, REASONS, Escalation, EscalationComment
+from relq.org.models import User
+from relq.themes.models import SurgeAlert
 
 
 def raise_escalation(
@@ -53,3 +57,271 @@ def raise_escalation(
     )
     events.escalation_opened.send(case, escalation=escalation)
     return escalation
+
+
+class EscalationError(Exception):
+    """A refused change; `str(error)` names what was wrong (views show a translated message)."""
+
+
+def check_safety(case: Case, texts: list[str], *, now: datetime | None = None):
+    """A product-safety escalation when `texts` (the case's or a note's) hold safety words."""
+    from relq.escalations.triggers import safety_words_in
+
+    words = safety_words_in(*texts)
+    if not words:
+        return None
+    return raise_escalation(case, "safety", detail="、".join(words), now=now)
+
+
+def check_case(case: Case, *, texts_changed: bool = True, now: datetime | None = None) -> list:
+    """Raise what the case itself warrants: severity 1, safety words in the customer's words,
+    a repeat customer. Returns the new escalations. (Observations are checked as they are
+    added, by `check_safety` on the note.)"""
+    from relq.escalations.triggers import REPEAT_CUSTOMER
+
+    raised = []
+    if case.severity == 1:
+        raised.append(raise_escalation(case, "severity", now=now))
+    if texts_changed:
+        raised.append(
+            check_safety(case, [case.subject, case.customer_words, case.remedy_requested])
+        )
+    if case.customer_id is not None:
+        since = case.received_at - timedelta(days=REPEAT_CUSTOMER.days)
+        count = db.session.scalar(
+            select(func.count(Case.id)).where(
+                Case.customer_id == case.customer_id,
+                Case.received_at > since,
+                Case.received_at <= case.received_at,
+            )
+        )
+        # One open escalation per customer is enough: the next case joins it, not a new one.
+        already_open = db.session.scalar(
+            select(Escalation.id)
+            .join(Case, Case.id == Escalation.case_id)
+            .where(
+                Case.customer_id == case.customer_id,
+                Escalation.reason == "repeat_customer",
+                Escalation.closed_at.is_(None),
+            )
+            .limit(1)
+        )
+        if count >= REPEAT_CUSTOMER.cases and already_open is None:
+            raised.append(
+                raise_escalation(
+                    case,
+                    "repeat_customer",
+                    detail=str(count),
+                    now=now,
+                )
+            )
+    return [e for e in raised if e is not None]
+
+
+def visible_escalations(user: User) -> Select:
+    return select(Escalation).where(access.escalation_scope(user))
+
+
+def get_escalation_or_404(escalation_id: int, user: User) -> Escalation:
+    escalation = db.session.scalar(visible_escalations(user).where(Escalation.id == escalation_id))
+    if escalation is None:
+        abort(404)
+    return escalation
+
+
+@dataclass
+class BoardFilters:
+    state: str = "open"  # open | closed | all
+    level: int | None = None
+    reason: str = ""
+    department_id: int | None = None
+
+
+def board(user: User, filters: BoardFilters) -> Select:
+    """The escalations `user` may see, highest level first, then oldest first (open), or most
+    recently closed first."""
+    query = visible_escalations(user)
+    if filters.state == "open":
+        query = query.where(Escalation.closed_at.is_(None)).order_by(
+            Escalation.level.desc(), Escalation.opened_at, Escalation.id
+        )
+    elif filters.state == "closed":
+        query = query.where(Escalation.closed_at.is_not(None)).order_by(
+            Escalation.closed_at.desc(), Escalation.id.desc()
+        )
+    else:
+        query = query.order_by(Escalation.opened_at.desc(), Escalation.id.desc())
+    if filters.level:
+        query = query.where(Escalation.level == filters.level)
+    if filters.reason:
+        query = query.where(Escalation.reason == filters.reason)
+    if filters.department_id:
+        query = query.where(Escalation.department_id == filters.department_id)
+    return query
+
+
+def open_counts(user: User) -> dict[tuple[str, int], int]:
+    """Open escalations per (reason, level), for the board's summary."""
+    rows = db.session.execute(
+        select(Escalation.reason, Escalation.level, func.count(Escalation.id))
+        .where(access.escalation_scope(user), Escalation.closed_at.is_(None))
+        .group_by(Escalation.reason, Escalation.level)
+    )
+    return {(reason, level): count for reason, level, count in rows}
+
+
+def comment_on(escalation: Escalation, *, actor: User, body: str) -> EscalationComment:
+    """Add a comment. Raises EscalationError("not_allowed") or ("body")."""
+    if not access.can_comment_escalation(actor, escalation):
+        raise EscalationError("not_allowed")
+    body = (body or "").strip()
+    if not body:
+        raise EscalationError("body")
+    comment = EscalationComment(
+        escalation_id=escalation.id, author_id=actor.id, body=body, created_at=utcnow()
+    )
+    db.session.add(comment)
+    db.session.flush()
+    record(
+        "escalation.commented",
+        actor=actor,
+        entity_type="escalation",
+        entity_id=escalation.id,
+        case_id=escalation.case_id,
+    )
+    return comment
+
+
+def close_escalation(
+    escalation: Escalation, *, actor: User, outcome: str, decision: str
+) -> Escalation:
+    """Record the decision (経営判断) and close. Raises EscalationError("not_allowed"),
+    ("outcome") for an unknown outcome, ("decision") when no decision is written."""
+    if not access.can_decide_escalation(actor, escalation):
+        raise EscalationError("not_allowed")
+    if outcome not in OUTCOMES:
+        raise EscalationError("outcome")
+    decision = (decision or "").strip()
+    if not decision:
+        raise EscalationError("decision")
+    now = utcnow()
+    apply_changes(
+        escalation,
+        {"closed_at": now, "closed_by_id": actor.id, "outcome": outcome, "decision": decision},
+        action="escalation.closed",
+        actor=actor,
+        entity_type="escalation",
+        case_id=escalation.case_id,
+    )
+    db.session.add(
+        EscalationComment(
+            escalation_id=escalation.id,
+            author_id=actor.id,
+            body=decision,
+            is_decision=True,
+            created_at=now,
+        )
+    )
+    db.session.flush()
+    case = db.session.get(Case, escalation.case_id) if escalation.case_id else None
+    events.escalation_closed.send(case, escalation=escalation, actor=actor)
+    return escalation
+
+
+def owner_choices(escalation: Escalation) -> list[User]:
+    """Who may own it: the executives, and the leads of the department concerned."""
+    condition = User.role == "executive"
+    if escalation.department_id is not None:
+        condition = or_(
+            condition,
+            and_(User.role == "lead", User.department_id == escalation.department_id),
+        )
+    return list(
+        db.session.scalars(
+            select(User).where(User.is_active.is_(True), condition).order_by(User.name)
+        )
+    )
+
+
+def assign_owner(escalation: Escalation, *, actor: User, owner_id: int | None) -> Escalation:
+    """Give the escalation an owner (or none). Raises EscalationError("not_allowed") or
+    ("owner") for someone outside `owner_choices`."""
+    if not access.can_comment_escalation(actor, escalation):
+        raise EscalationError("not_allowed")
+    if owner_id is not None and owner_id not in {u.id for u in owner_choices(escalation)}:
+        raise EscalationError("owner")
+    apply_changes(
+        escalation,
+        {"owner_id": owner_id},
+        action="escalation.assigned",
+        actor=actor,
+        entity_type="escalation",
+        case_id=escalation.case_id,
+    )
+    return escalation
+
+
+def raise_stale_to_management(now: datetime) -> int:
+    """Department-level escalations open longer than RAISE_TO_MANAGEMENT_AFTER_DAYS rise to
+    management (level 2), once. Returns how many rose."""
+    from relq.escalations.triggers import RAISE_TO_MANAGEMENT_AFTER_DAYS
+
+    stale = db.session.scalars(
+        select(Escalation).where(
+            Escalation.closed_at.is_(None),
+            Escalation.level == 1,
+            Escalation.opened_at < now - timedelta(days=RAISE_TO_MANAGEMENT_AFTER_DAYS),
+        )
+    ).all()
+    for escalation in stale:
+        apply_changes(
+            escalation,
+            {"level": 2},
+            action="escalation.raised",
+            actor=None,
+            entity_type="escalation",
+            case_id=escalation.case_id,
+        )
+    return len(stale)
+
+
+def tick(now: datetime) -> dict[str, int]:
+    """Periodic: raise stale department-level escalations to management. (Missed deadlines
+    and surges raise theirs through events as the deadlines step and surge detection run.)"""
+    return {"raised_to_management": raise_stale_to_management(now)}
+
+
+def escalations_of(case_id: int) -> list[Escalation]:
+    return list(
+        db.session.scalars(
+            select(Escalation)
+            .where(Escalation.case_id == case_id)
+            .order_by(Escalation.closed_at.is_not(None), Escalation.opened_at.desc())
+        )
+    )
+
+
+def subjects_of(
+    escalations: list[Escalation], user: User
+) -> tuple[dict[int, Case], dict[int, SurgeAlert]]:
+    """The cases (only those `user` may see: a lead sees the escalations of their department,
+    even when its case was rerouted away) and the surge alerts the escalations are about."""
+    case_ids = {e.case_id for e in escalations if e.case_id}
+    alert_ids = {e.surge_alert_id for e in escalations if e.surge_alert_id}
+    cases = {
+        c.id: c for c in db.session.scalars(access.visible_cases(user).where(Case.id.in_(case_ids)))
+    }
+    alerts = {
+        a.id: a for a in db.session.scalars(select(SurgeAlert).where(SurgeAlert.id.in_(alert_ids)))
+    }
+    return cases, alerts
+
+
+def comments_of(escalation: Escalation) -> list[EscalationComment]:
+    return list(
+        db.session.scalars(
+            select(EscalationComment)
+            .where(EscalationComment.escalation_id == escalation.id)
+            .order_by(EscalationComment.created_at, EscalationComment.id)
+        )
+    )

@@ -1,0 +1,195 @@
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from relq import access, nav
+from relq.access import allow
+from relq.cases import panels
+from relq.db import db, transaction, utcnow
+from relq.escalations.forms import CommentForm, DecisionForm, OwnerForm
+from relq.escalations.models import LEVELS, OUTCOMES, REASONS
+from relq.escalations.services import (
+    BoardFilters,
+    EscalationError,
+    assign_owner,
+    board,
+    close_escalation,
+    comment_on,
+    comments_of,
+    escalations_of,
+    get_escalation_or_404,
+    open_counts,
+    owner_choices,
+    subjects_of,
+)
+from relq.escalations.triggers import REPEAT_CUSTOMER
+from relq.org.models import active_departments
+
+bp = Blueprint("escalations", __name__, url_prefix="/escalations")
+nav.register("escalations.index", _l("Escalations"), visible=access.can_read_escalations, order=40)
+
+PER_PAGE = 50
+MANAGERS = ("lead", "executive", "admin")
+
+
+@bp.app_context_processor
+def escalation_labels():
+    return {
+        "ESCALATION_REASONS": REASONS,
+        "ESCALATION_LEVELS": LEVELS,
+        "ESCALATION_OUTCOMES": OUTCOMES,
+        "REPEAT_CUSTOMER": REPEAT_CUSTOMER,
+    }
+
+
+@bp.app_template_filter("age")
+def age(since, now=None) -> str:
+    """How long ago, in the largest unit that says it: "3日", "5時間", "12分"."""
+    minutes = max(int(((now or utcnow()) - since).total_seconds() // 60), 0)
+    if minutes >= 24 * 60:
+        return _("%(n)d d", n=minutes // (24 * 60))
+    if minutes >= 60:
+        return _("%(n)d h", n=minutes // 60)
+    return _("%(n)d min", n=minutes)
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.get("/")
+@allow(*MANAGERS)
+def index():
+    state, reason, level = (request.args.get(k, "") for k in ("state", "reason", "level"))
+    filters = BoardFilters(
+        state=state if state in ("closed", "all") else "open",
+        level=int(level) if level.isdigit() and int(level) in LEVELS else None,
+        reason=reason if reason in REASONS else "",
+        department_id=_int_arg("department"),
+    )
+    page = max(_int_arg("page") or 1, 1)
+    rows = db.session.scalars(
+        board(current_user, filters).limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)
+    ).all()
+    cases, alerts = subjects_of(rows[:PER_PAGE], current_user)
+    counts = open_counts(current_user)
+    by_reason = {code: sum(n for (r, _lv), n in counts.items() if r == code) for code in REASONS}
+    locale = str(get_locale())
+    return render_template(
+        "escalations/index.html",
+        rows=rows[:PER_PAGE],
+        has_next=len(rows) > PER_PAGE,
+        cases=cases,
+        alerts=alerts,
+        filters=filters,
+        page=page,
+        by_reason=by_reason,
+        by_level={lv: sum(n for (_r, x), n in counts.items() if x == lv) for lv in LEVELS},
+        most=max(by_reason.values(), default=0) or 1,
+        departments=[(d.id, d.name_for(locale)) for d in db.session.scalars(active_departments())],
+        now=utcnow(),
+    )
+
+
+def _detail_page(escalation, *, status=200, decision_form=None, comment_form=None):
+    cases, alerts = subjects_of([escalation], current_user)
+    owner_form = None
+    if access.can_comment_escalation(current_user, escalation):
+        owner_form = OwnerForm(formdata=None, owner_id=escalation.owner_id or 0)
+        owner_form.owner_id.choices = [(0, _("Nobody"))] + [
+            (u.id, u.name) for u in owner_choices(escalation)
+        ]
+    return (
+        render_template(
+            "escalations/detail.html",
+            escalation=escalation,
+            case=cases.get(escalation.case_id),
+            alert=alerts.get(escalation.surge_alert_id),
+            comments=comments_of(escalation),
+            decision_form=decision_form or DecisionForm(formdata=None),
+            comment_form=comment_form or CommentForm(formdata=None),
+            owner_form=owner_form,
+            now=utcnow(),
+        ),
+        status,
+    )
+
+
+@bp.get("/<int:escalation_id>")
+@allow(*MANAGERS)
+def detail(escalation_id: int):
+    return _detail_page(get_escalation_or_404(escalation_id, current_user))
+
+
+@bp.post("/<int:escalation_id>/close")
+@allow("lead", "executive")
+def close(escalation_id: int):
+    escalation = get_escalation_or_404(escalation_id, current_user)
+    access.require(access.can_decide_escalation(current_user, escalation))
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        return _detail_page(escalation, status=422, decision_form=form)
+    try:
+        with transaction():
+            escalation = get_escalation_or_404(escalation_id, current_user)
+            close_escalation(
+                escalation,
+                actor=current_user,
+                outcome=form.outcome.data,
+                decision=form.decision.data,
+            )
+    except EscalationError:
+        abort(409)
+    flash(_("The escalation was closed with your decision."), "success")
+    return redirect(url_for("escalations.detail", escalation_id=escalation_id))
+
+
+@bp.post("/<int:escalation_id>/comment")
+@allow("lead", "executive")
+def comment(escalation_id: int):
+    escalation = get_escalation_or_404(escalation_id, current_user)
+    access.require(access.can_comment_escalation(current_user, escalation))
+    form = CommentForm()
+    if not form.validate_on_submit():
+        return _detail_page(escalation, status=422, comment_form=form)
+    with transaction():
+        comment_on(
+            get_escalation_or_404(escalation_id, current_user),
+            actor=current_user,
+            body=form.body.data,
+        )
+    flash(_("Your comment was added."), "success")
+    return redirect(url_for("escalations.detail", escalation_id=escalation_id))
+
+
+@bp.post("/<int:escalation_id>/owner")
+@allow("lead", "executive")
+def owner(escalation_id: int):
+    escalation = get_escalation_or_404(escalation_id, current_user)
+    access.require(access.can_comment_escalation(current_user, escalation))
+    form = OwnerForm()
+    form.owner_id.choices = [(0, "")] + [(u.id, u.name) for u in owner_choices(escalation)]
+    if not form.validate_on_submit():
+        flash(_("Choose someone from the list."), "error")
+        return redirect(url_for("escalations.detail", escalation_id=escalation_id))
+    with transaction():
+        assign_owner(
+            get_escalation_or_404(escalation_id, current_user),
+            actor=current_user,
+            owner_id=form.owner_id.data or None,
+        )
+    flash(_("The owner was updated."), "success")
+    return redirect(url_for("escalations.detail", escalation_id=escalation_id))
+
+
+def _case_panel(case, user):
+    found = escalations_of(case.id)
+    if not found:
+        return None
+    return {"escalations": found, "can_open": access.can_read_escalations(user)}
+
+
+panels.register("escalations", "escalations/_panel.html", _case_panel, area="main", order=10)

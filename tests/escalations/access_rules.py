@@ -1,0 +1,22 @@
+from relq.escalations.services import raise_escalation
+
+DECIDERS = {"lead_owner", "executive"}
+EXPECTED = {
+    "escalations.index": {"lead_owner", "lead_intake", "lead_other", "executive", "admin"},
+    # lead_intake sees it through the case their department took in; lead_other not at all.
+    "escalations.detail": {"lead_owner", "lead_intake", "executive", "admin"},
+    # The escalation under test is department-level (a repeat customer) and belongs to qa:
+    # its lead and the executives act on it.
+    "escalations.close": DECIDERS,
+    "escalations.comment": DECIDERS,
+    "escalations.owner": DECIDERS,
+}
+CASE_ROUTES = {"escalations.detail"}
+REFUSALS = {
+    (endpoint, "lead_other"): 404 for endpoint in EXPECTED if endpoint != "escalations.index"
+}
+
+
+def arguments(org, case):
+    escalation = raise_escalation(case, "repeat_customer", detail="3")
+    return {"escalation_id": escalation.id}
