@@ -187,11 +187,12 @@ def create_case(actor: User, data: CaseInput) -> Case:
     )
     if data.observation.strip():
         add_note(case, actor=actor, kind="observation", body=data.observation)
+    # Created first, then routed: receivers see the case arrive, then move like any other.
+    events.case_created.send(case, actor=actor)
     if department is None:
         from relq.routing.services import route_by_rules
 
         route_by_rules(case)
-    events.case_created.send(case, actor=actor)
     request_analysis(case)
     return case
 

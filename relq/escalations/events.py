@@ -56,7 +56,15 @@ def _on_surge(_sender, *, alert, **_):
     )
 
 
+def _on_transition(case, *, action, **_):
+    from relq.escalations.services import follow_department
+
+    if action in ("route", "reroute"):
+        follow_department(case)
+
+
 def connect() -> None:
+    events.case_transitioned.connect(_on_transition)
     events.case_created.connect(_on_created)
     events.case_updated.connect(_on_updated)
     events.note_added.connect(_on_note)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import abort
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, update
 
 from relq import access, events
 from relq.audit.services import apply_changes, record
@@ -324,4 +324,13 @@ def comments_of(escalation: Escalation) -> list[EscalationComment]:
             .where(EscalationComment.escalation_id == escalation.id)
             .order_by(EscalationComment.created_at, EscalationComment.id)
         )
+    )
+
+
+def follow_department(case: Case) -> None:
+    """The case's open escalations belong to the department that now owns the case."""
+    db.session.execute(
+        update(Escalation)
+        .where(Escalation.case_id == case.id, Escalation.closed_at.is_(None))
+        .values(department_id=case.responsible_department_id)
     )

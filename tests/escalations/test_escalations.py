@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
@@ -12,6 +11,7 @@ from relq import events
 from relq.audit.models import AuditEvent
 from relq.cases.services import CustomerInput, add_note, update_case
 from relq.db import db, transaction, utcnow
+from relq.deadlines.models import CaseDeadline
 from relq.escalations.models import Escalation, EscalationComment
 from relq.escalations.services import EscalationError, close_escalation, raise_escalation, tick
 from relq.escalations.triggers import safety_words_in
@@ -106,16 +106,26 @@ def test_repeat_customer_raises_once_per_customer(org):
     assert escalation.detail == "3" and escalation.level == 1
 
 
+def _missed(case, kind):
+    """The case's running clock of `kind`, stamped missed as tick would."""
+    clock = db.session.scalar(
+        sa.select(CaseDeadline).where(
+            CaseDeadline.case_id == case.id,
+            CaseDeadline.kind == kind,
+            CaseDeadline.met_at.is_(None),
+        )
+    )
+    clock.missed_at = utcnow()
+    db.session.flush()
+    return clock
+
+
 def test_harassment_deadline_and_surge_signals_raise_theirs(org):
     with transaction():
         case = make_case(org.operator, department=org.qa, **CALM)
         events.harassment_flagged.send(case, actor=org.operator, report=None)
-        events.deadline_missed.send(
-            case, deadline=SimpleNamespace(kind="acknowledge", missed_at=utcnow())
-        )
-        events.deadline_missed.send(
-            case, deadline=SimpleNamespace(kind="first_response", missed_at=utcnow())
-        )
+        events.deadline_missed.send(case, deadline=_missed(case, "acknowledge"))
+        events.deadline_missed.send(case, deadline=_missed(case, "first_response"))
         alert = SurgeAlert(
             key="phrase:ロック",
             label="ロック",
