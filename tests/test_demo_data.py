@@ -55,3 +55,27 @@ def test_demo_command_loads_and_scopes(app, login_as):
     assert "Demo logins" in logins.output and "operator" in logins.output
     db.session.rollback()
     assert count(sa.select(sa.func.count(Case.id))) == 150
+
+
+def test_demo_closes_the_loop(app, login_as):
+    """The routing wave in the demo: leads answered routed cases (one declined, with its reason
+    for the operator), serious cases raised escalations, and the executive decided some."""
+    from relq.answers.models import DepartmentAnswer
+    from relq.escalations.models import Escalation
+
+    result = app.test_cli_runner().invoke(args=["relq", "demo", "--cases", "300"])
+    assert result.exit_code == 0, result.output
+    db.session.rollback()
+    answers = db.session.scalars(sa.select(DepartmentAnswer)).all()
+    assert {a.answer for a in answers} == {"acknowledged", "planned", "done", "declined"}
+    assert all(a.body for a in answers if a.answer in ("done", "declined"))
+    declined = next(a for a in answers if a.answer == "declined")
+    case = db.session.get(Case, declined.case_id)
+    assert case.status == "received"
+    operator = db.session.get(User, case.created_by_id)
+    page = login_as(operator, app.config["DEMO_PASSWORD"]).get(f"/cases/{case.id}")
+    assert declined.body in page.get_data(as_text=True)
+    reasons = set(db.session.scalars(sa.select(Escalation.reason)))
+    assert {"safety", "severity", "repeat_customer"} <= reasons
+    decided = db.session.scalars(sa.select(Escalation).where(Escalation.closed_at.is_not(None)))
+    assert any(e.decision for e in decided)

@@ -14,6 +14,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
+from relq.answers.models import DepartmentAnswer
 from relq.audit.models import AuditEvent
 from relq.cases.models import Case, Customer, Note
 from relq.cases.services import normalise_phone
@@ -76,24 +77,62 @@ DEMO_RULES = [
 # Cases older than this have been tagged by people: the history the tag model learns from.
 TAGGED_AFTER = timedelta(days=2)
 
-# The steps that lead to each status, from "received".
+# The steps that lead to each status, from "received". The owner's steps are its answers:
+# 受領 (acknowledge), 対応予定 (plan, with a date), 対応済 (complete, saying what was done).
 PATHS = {
     "received": [],
     "routed": ["route"],
     "acknowledged": ["route", "acknowledge"],
-    "in_progress": ["route", "acknowledge", "start"],
-    "awaiting_customer": ["route", "acknowledge", "start", "await_customer"],
-    "resolved": ["route", "acknowledge", "start", "resolve"],
-    "closed": ["route", "acknowledge", "start", "resolve", "close"],
+    "in_progress": ["route", "acknowledge", "plan"],
+    "awaiting_customer": ["route", "acknowledge", "plan", "await_customer"],
+    "resolved": ["route", "acknowledge", "plan", "complete"],
+    "closed": ["route", "acknowledge", "plan", "complete", "close"],
 }
 NO_DEPARTMENT_PATHS = {"received": [], "resolved": ["resolve"], "closed": ["resolve", "close"]}
+# Every DECLINE_EVERY-th routed case was sent to a department that declined it (対応しない):
+# it is back with the front line, which has to route it again.
+DECLINE_EVERY = 23
+DECLINED_PATH = ["route", "decline"]
 TARGET = {
     "route": "routed",
     "acknowledge": "acknowledged",
-    "start": "in_progress",
+    "plan": "in_progress",
     "await_customer": "awaiting_customer",
+    "complete": "resolved",
+    "decline": "received",
     "resolve": "resolved",
     "close": "closed",
+}
+ANSWER = {
+    "acknowledge": "acknowledged",
+    "plan": "planned",
+    "complete": "done",
+    "decline": "declined",
+}
+DONE_TEXTS = {
+    "ja": (
+        "原因を調査し、代替品をお送りしました。お客様にお電話で経緯をご説明済みです。",
+        "製造ロットを確認し、同ロットの検品を強化しました。お客様には書面で回答しました。",
+        "ご請求を訂正し、差額を返金しました。",
+        "配送業者と経路を確認し、再発防止の手順を共有しました。お客様にはお詫びの連絡済みです。",
+        "設定手順をご案内し、解決したことをお客様に確認しました。",
+    ),
+    "en": (
+        "We investigated, sent a replacement and explained the cause to the customer by phone.",
+        "We corrected the invoice and refunded the difference.",
+        "We checked the batch, tightened inspection and answered the customer in writing.",
+    ),
+}
+DECLINE_TEXTS = {
+    "ja": (
+        "当部の所管ではありません。販売店での対応となるため、営業部へ回してください。",
+        "保証期間を過ぎており、無償交換の対象外です。有償修理のご案内をお願いします。",
+        "ご要望は承りましたが、現時点で仕様変更の予定はありません。お客様へはその旨をお伝えください。",
+    ),
+    "en": (
+        "Not ours: this is handled by the retailer, please route it to Sales.",
+        "Out of warranty: please offer the paid repair instead.",
+    ),
 }
 
 
@@ -149,6 +188,12 @@ def load_demo(n_cases: int = 600, *, progress: Callable[[int], None] | None = No
         owner_code = item.get("department")
         owner = departments[owner_code] if owner_code else None
         path = (PATHS if owner else NO_DEPARTMENT_PATHS)[item["status"]]
+        if (
+            owner
+            and item["status"] in ("routed", "acknowledged")
+            and rng_index % DECLINE_EVERY == 0
+        ):
+            path, item["status"] = DECLINED_PATH, "received"
         received = item["received_at"]
         case = Case(
             intake_token=secrets.token_urlsafe(18),
@@ -190,6 +235,12 @@ def load_demo(n_cases: int = 600, *, progress: Callable[[int], None] | None = No
             after = {"status": TARGET[action]}
             if action == "route":
                 after["responsible_department_id"] = owner.id
+            answer = _answer(case, action, actor, at, rng_index, item.get("language", "ja"))
+            if answer is not None:
+                db.session.add(answer)
+                after |= {"reason": answer.body} if answer.body else {}
+                if answer.planned_for:
+                    after["planned_for"] = answer.planned_for.isoformat()
             db.session.add(
                 AuditEvent(
                     at=at,
@@ -238,4 +289,57 @@ def load_demo(n_cases: int = 600, *, progress: Callable[[int], None] | None = No
         if rng_index % 200 == 0:
             db.session.flush()
     db.session.flush()
+    _escalate(users, now)
     return users
+
+
+DECISIONS = (
+    (
+        "action_ordered",
+        "同型番の出荷を止め、品質保証部で原因を特定すること。結果を来週の経営会議で報告。",
+    ),
+    ("resolved", "お客様への説明と補償で収束。再発防止策は品質保証部の報告どおりで承認。"),
+    ("accepted", "個別対応で十分と判断。テーマとして月次で経過を見る。"),
+)
+
+
+def _escalate(users: list[User], now) -> None:
+    """Raise what the open cases warrant (severity 1, safety words, repeat customers), dated
+    with the case; the executive has already decided the older ones."""
+    from relq.escalations.models import Escalation
+    from relq.escalations.services import check_case, close_escalation
+
+    executive = next(u for u in users if u.role == "executive")
+    open_cases = db.session.scalars(
+        select(Case).where(Case.status != "closed").order_by(Case.received_at)
+    )
+    for case in open_cases:
+        check_case(case, now=case.received_at + timedelta(minutes=5))
+    old = db.session.scalars(
+        select(Escalation)
+        .where(Escalation.opened_at < now - timedelta(days=10), Escalation.level == 2)
+        .order_by(Escalation.opened_at)
+    ).all()
+    for index, escalation in enumerate(old[::2]):
+        outcome, decision = DECISIONS[index % len(DECISIONS)]
+        close_escalation(escalation, actor=executive, outcome=outcome, decision=decision)
+
+
+def _answer(case, action, lead, at, index, language) -> DepartmentAnswer | None:
+    """The owner's answer a demo step gives, dated when it was given."""
+    if action not in ANSWER:
+        return None
+    texts = {"complete": DONE_TEXTS, "decline": DECLINE_TEXTS}.get(action)
+    body = ""
+    if texts:
+        choices = texts.get(language) or texts["ja"]
+        body = choices[index % len(choices)]
+    return DepartmentAnswer(
+        case_id=case.id,
+        department_id=case.responsible_department_id,
+        answer=ANSWER[action],
+        planned_for=(at + timedelta(days=3 + index % 5)).date() if action == "plan" else None,
+        body=body,
+        answered_by_id=lead.id,
+        answered_at=at,
+    )
