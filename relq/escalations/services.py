@@ -67,6 +67,8 @@ def check_safety(case: Case, texts: list[str], *, now: datetime | None = None):
     """A product-safety escalation when `texts` (the case's or a note's) hold safety words."""
     from relq.escalations.triggers import safety_words_in
 
+    if case.kind == "compliment":
+        return None  # "no burns at all, thank you" is not an incident
     words = safety_words_in(*texts)
     if not words:
         return None
@@ -84,7 +86,7 @@ def check_case(case: Case, *, texts_changed: bool = True, now: datetime | None =
         raised.append(raise_escalation(case, "severity", now=now))
     if texts_changed:
         raised.append(
-            check_safety(case, [case.subject, case.customer_words, case.remedy_requested])
+            check_safety(case, [case.subject, case.customer_words, case.remedy_requested], now=now)
         )
     if case.customer_id is not None:
         since = case.received_at - timedelta(days=REPEAT_CUSTOMER.days)
