@@ -125,12 +125,12 @@ DONE_TEXTS = {
 }
 DECLINE_TEXTS = {
     "ja": (
-        "当部の所管ではありません。販売店での対応となるため、営業部へ回してください。",
+        "当部の所管ではありません。販売店経由のご購入のため、販売店での対応になります。",
         "保証期間を過ぎており、無償交換の対象外です。有償修理のご案内をお願いします。",
         "ご要望は承りましたが、現時点で仕様変更の予定はありません。お客様へはその旨をお伝えください。",
     ),
     "en": (
-        "Not ours: this is handled by the retailer, please route it to Sales.",
+        "Not ours: it was bought through a retailer, who handles it.",
         "Out of warranty: please offer the paid repair instead.",
     ),
 }
