@@ -73,6 +73,21 @@ class Config:
 
     DEMO_PASSWORD = "relq-demo-2026"  # noqa: S105  (demo data only, printed by `make run`)
 
+    # E-mail notifications over SMTP; an empty MAIL_SERVER switches e-mail off (in-app only).
+    # MAIL_USE_TLS: STARTTLS after connecting. MAIL_QUEUE: where sending happens after a
+    # commit, "thread" (in-process, default), "inline" (in the request: tests) or "off"
+    # (only `flask relq tick`). See relq/notify/mail.py.
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = os.environ.get("MAIL_PORT", "25")
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "false").strip().lower() in ("1", "true", "yes")
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "relq <relq@localhost>")
+    MAIL_TIMEOUT = 10  # seconds to wait for the SMTP server before giving up (retried later)
+    MAIL_QUEUE = os.environ.get("RELQ_MAIL_QUEUE", "thread")
+    # The address people reach relq at, for the links in e-mails.
+    RELQ_BASE_URL = os.environ.get("RELQ_BASE_URL", "http://127.0.0.1:5000")
+
     @classmethod
     def validate(cls, config: dict) -> None:
         if not config.get("SECRET_KEY"):
@@ -82,6 +97,23 @@ class Config:
             raise ConfigError(
                 f"DATABASE_URL must be SQLite or PostgreSQL, not {url.split(':')[0]!r}."
             )
+        _validate_mail(config)
+
+
+def _validate_mail(config: dict) -> None:
+    """MAIL_* settings: the port as a number, a known queue, a sender address."""
+    try:
+        config["MAIL_PORT"] = int(config.get("MAIL_PORT") or 25)
+    except (TypeError, ValueError):
+        raise ConfigError(f"MAIL_PORT must be a number, not {config['MAIL_PORT']!r}.") from None
+    if not 0 < config["MAIL_PORT"] < 65536:
+        raise ConfigError("MAIL_PORT must be between 1 and 65535.")
+    if config.get("MAIL_QUEUE") not in ("thread", "inline", "off"):
+        raise ConfigError("RELQ_MAIL_QUEUE must be thread, inline or off.")
+    if config.get("MAIL_SERVER") and "@" not in (config.get("MAIL_FROM") or ""):
+        raise ConfigError("MAIL_FROM must be an e-mail address when MAIL_SERVER is set.")
+    if bool(config.get("MAIL_USERNAME")) != bool(config.get("MAIL_PASSWORD")):
+        raise ConfigError("Set both MAIL_USERNAME and MAIL_PASSWORD, or neither.")
 
 
 class DevelopmentConfig(Config):
@@ -94,6 +126,9 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = "sqlite:///:memory:"
     # Most tests never touch spaCy; the analysis tests switch this to "inline".
     ANALYSIS_QUEUE = "off"
+    # No e-mail unless a test starts its own SMTP server; sending then happens inline.
+    MAIL_SERVER = ""
+    MAIL_QUEUE = "inline"
     # Fast hashes in tests; production keeps werkzeug's scrypt default.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # noqa: S105  (a method name)
 

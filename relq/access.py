@@ -263,6 +263,12 @@ def can_read_harassment(user: User, report) -> bool:
     )
 
 
+def can_see_harassment_overview(user: User) -> bool:
+    """Management's counts of harassment cases: leads for their staff, executives and admins
+    for everyone."""
+    return user.is_active and user.role in ("lead", "executive", "admin")
+
+
 def can_edit_harassment(user: User, report) -> bool:
     return can_read_harassment(user, report) and user.role in ("operator", "lead")
 
@@ -270,3 +276,8 @@ def can_edit_harassment(user: User, report) -> bool:
 def can_share_compliment(user: User, case: Case) -> bool:
     """The front line passes a compliment on to the department and person it names."""
     return case.kind == "compliment" and FRONT_LINE in sides(user, case)
+
+
+def can_withdraw_compliment(user: User, case: Case) -> bool:
+    """The front line that shared it, or an admin (a quote that should not have been shared)."""
+    return can_share_compliment(user, case) or (user.is_active and user.role == "admin")

@@ -19,6 +19,7 @@ from relq.audit.models import AuditEvent
 from relq.cases.models import Case, Customer, Note
 from relq.cases.services import normalise_phone
 from relq.db import db, utcnow
+from relq.deadlines.services import apply_clock_rules, meet, start_case_clocks
 from relq.demo.corpus import DEPARTMENTS, USERS, generate_cases
 from relq.org.models import Department, User
 from relq.org.services import DepartmentInput, UserInput, create_department, create_user
@@ -227,6 +228,8 @@ def load_demo(n_cases: int = 600, *, progress: Callable[[int], None] | None = No
                 after={"subject": case.subject, "kind": case.kind, "status": "received"},
             )
         )
+        # The case's deadline clocks, replayed through the same rules as live cases.
+        start_case_clocks(case, now=at)
         status = "received"
         for step, action in enumerate(path):
             at = min(at + timedelta(hours=1 + 7 * step), now - timedelta(minutes=1))
@@ -255,6 +258,7 @@ def load_demo(n_cases: int = 600, *, progress: Callable[[int], None] | None = No
             )
             status = TARGET[action]
             case.updated_at = at
+            apply_clock_rules(case, action, now=at)
         for note in item.get("notes", []):
             author = (
                 operator
@@ -271,6 +275,8 @@ def load_demo(n_cases: int = 600, *, progress: Callable[[int], None] | None = No
                     created_at=note_at,
                 )
             )
+            if note["kind"] == "response":
+                meet(case, "first_response", now=note_at)
         tag_code = THEME_TAGS.get(item.get("theme"))
         if tag_code and now - received > TAGGED_AFTER:
             db.session.add(

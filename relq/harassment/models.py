@@ -38,6 +38,22 @@ ACTIONS = {
     "block": _l("Further contact refused"),
 }
 
+# The record's fields as people read them (the 5W1H facts first, then quotes and evidence).
+FIELD_LABELS = {
+    "behaviours": _l("What the customer did"),
+    "demand_valid": _l("Is the demand itself valid?"),
+    "manner_acceptable": _l("Is the manner of the demand acceptable?"),
+    "fact_when": _l("When"),
+    "fact_where": _l("Where (channel, place)"),
+    "fact_who": _l("Who (customer side and staff side)"),
+    "fact_what": _l("What happened"),
+    "fact_why": _l("Why (the reason the customer gave)"),
+    "fact_how": _l("How (tone, length, frequency)"),
+    "quotes": _l("The customer's words, verbatim"),
+    "evidence": _l("Evidence (recordings, e-mails, screenshots: where they are kept)"),
+    "actions": _l("What was done"),
+}
+
 
 class HarassmentReport(db.Model):
     __tablename__ = "harassment_reports"

@@ -1,4 +1,10 @@
-"""Notifications: in the app and by e-mail, for the events each user chose."""
+"""Notifications: in the app and by e-mail, for the events each user chose.
+
+A notification is data (an event code and its parameters), never text: it is worded in the
+reader's language when shown or sent (relq.notify.messages). Its e-mail goes through
+`email_state`: none (not wanted) or pending -> sending (claimed by one sender) -> sent; a failed
+attempt puts it back to pending until MAX_EMAIL_ATTEMPTS, then it stays failed.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,11 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from relq.cases.models import Case
 from relq.db import UTCDateTime, db, utcnow
+from relq.org.models import User
 
 # What a person can be told about, and whether it is on by default (in the app, by e-mail).
 EVENTS = {
@@ -25,17 +33,25 @@ DEFAULTS = {
     "deadline_missed": (True, True),
     "escalation": (True, True),
 }
+# Who can be told what: the events a role ever receives (the preferences page offers these).
+EVENTS_BY_ROLE = {
+    "operator": ("answered",),
+    "lead": tuple(EVENTS),
+    "executive": ("escalation",),
+    "admin": (),
+}
+# A failed e-mail is retried by later deliveries (and `tick`) up to this many attempts in all.
+MAX_EMAIL_ATTEMPTS = 5
+_EVENT_CODES = ", ".join(f"'{code}'" for code in EVENTS)
 
 
 class Notification(db.Model):
     __tablename__ = "notifications"
     __table_args__ = (
+        CheckConstraint(f"event IN ({_EVENT_CODES})", name="event_known"),
         CheckConstraint(
-            "event IN ('routed', 'answered', 'deadline_soon', 'deadline_missed', 'escalation')",
-            name="event_known",
-        ),
-        CheckConstraint(
-            "email_state IN ('none', 'pending', 'sent', 'failed')", name="email_state_known"
+            "email_state IN ('none', 'pending', 'sending', 'sent', 'failed')",
+            name="email_state_known",
         ),
         Index("ix_notifications_user_id_created_at", "user_id", "created_at"),
         Index(
@@ -44,11 +60,12 @@ class Notification(db.Model):
             sqlite_where=text("read_at IS NULL"),
             postgresql_where=text("read_at IS NULL"),
         ),
+        # What the sender scans: e-mails waiting, and claims a dead sender may have left.
         Index(
             "ix_notifications_email_pending",
             "id",
-            sqlite_where=text("email_state = 'pending'"),
-            postgresql_where=text("email_state = 'pending'"),
+            sqlite_where=text("email_state IN ('pending', 'sending')"),
+            postgresql_where=text("email_state IN ('pending', 'sending')"),
         ),
     )
 
@@ -62,14 +79,23 @@ class Notification(db.Model):
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     read_at = mapped_column(UTCDateTime, nullable=True)
     email_state: Mapped[str] = mapped_column(String(8), default="none")
+    # When the last attempt to send started (for a sent e-mail: when it went out).
     emailed_at = mapped_column(UTCDateTime, nullable=True)
     email_attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    user: Mapped[User] = relationship()
+    case: Mapped[Case | None] = relationship()
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None
 
 
 class NotificationPreference(db.Model):
     """A user's choice for one event; without a row, DEFAULTS apply."""
 
     __tablename__ = "notification_preferences"
+    __table_args__ = (CheckConstraint(f"event IN ({_EVENT_CODES})", name="event_known"),)
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     event: Mapped[str] = mapped_column(String(24), primary_key=True)

@@ -1,0 +1,312 @@
+"""Who is told what, what they chose to be told, and what they have read.
+
+The `notify_*` functions are called by the receivers of relq.events inside the sender's
+transaction: one query finds the recipients with their preference, one checks that each
+can see the case, one insert writes the rows. They flush and never commit; e-mail is sent
+after the commit (relq.notify.mail), never inside it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, update
+
+from relq.access import visible_cases
+from relq.audit.services import record
+from relq.cases.models import Case
+from relq.db import db, transaction_cache, utcnow
+from relq.notify.models import (
+    DEFAULTS,
+    EVENTS,
+    EVENTS_BY_ROLE,
+    Notification,
+    NotificationPreference,
+)
+from relq.org.models import User
+
+
+def mail_enabled() -> bool:
+    return bool(current_app.config.get("MAIL_SERVER"))
+
+
+# ---- telling people -----------------------------------------------------------------------
+
+
+def notify(
+    event: str,
+    recipients: ColumnElement[bool],
+    *,
+    case: Case | None,
+    actor: User | None,
+    params: dict[str, Any],
+    escalation_id: int | None = None,
+) -> list[Notification]:
+    """Tell the active users matching `recipients` (a condition on User) about `event`, each as
+    they chose (NotificationPreference, else DEFAULTS): a row when they want it in the app or
+    by e-mail, its e-mail pending when they want e-mail and mail is configured. Never the actor,
+    never someone who cannot see `case`. Returns the rows added (flushed)."""
+    if event not in EVENTS:
+        raise ValueError(event)
+    query = (
+        select(User, NotificationPreference)
+        .outerjoin(
+            NotificationPreference,
+            and_(NotificationPreference.user_id == User.id, NotificationPreference.event == event),
+        )
+        .where(recipients, User.is_active.is_(True))
+        .order_by(User.id)
+    )
+    if actor is not None:
+        query = query.where(User.id != actor.id)
+    wanted = []
+    for user, preference in db.session.execute(query).all():
+        in_app, email = (preference.in_app, preference.email) if preference else DEFAULTS[event]
+        if in_app or email:
+            wanted.append((user, in_app, email))
+    if case is not None and wanted:
+        seeing = _who_sees(case, [user for user, _, _ in wanted])
+        wanted = [w for w in wanted if w[0].id in seeing]
+    if not wanted:
+        return []
+    now, mail = utcnow(), mail_enabled()
+    rows = [
+        Notification(
+            user_id=user.id,
+            event=event,
+            case_id=case.id if case is not None else None,
+            escalation_id=escalation_id,
+            params=params,
+            created_at=now,
+            # E-mail only: nothing new to read in the app, so it never counts as unread.
+            read_at=None if in_app else now,
+            email_state="pending" if email and mail and user.email else "none",
+            email_attempts=0,
+        )
+        for user, in_app, email in wanted
+    ]
+    db.session.add_all(rows)
+    db.session.flush()
+    if any(row.email_state == "pending" for row in rows):
+        from relq.notify.mail import deliver_after_commit
+
+        deliver_after_commit()
+    return rows
+
+
+def _who_sees(case: Case, users: list[User]) -> set[int]:
+    """The ids of `users` who can see `case`, through the one door (visible_cases), asked in a
+    single query: one EXISTS per user."""
+    checks = [visible_cases(user).where(Case.id == case.id).exists() for user in users]
+    answers = db.session.execute(select(*checks)).one()
+    return {user.id for user, sees in zip(users, answers, strict=True) if sees}
+
+
+def _leads_of(department_id: int | None) -> ColumnElement[bool]:
+    if department_id is None:
+        return false()
+    return and_(User.role == "lead", User.department_id == department_id)
+
+
+def notify_routed(
+    case: Case, *, actor: User | None, action: str = "route", reason: str = ""
+) -> list[Notification]:
+    """Tell the leads of the case's (new) department it was routed to them."""
+    # Routing by rules at intake announces both the transition and the creation: tell once.
+    told = transaction_cache("notify.routed", set)
+    key = (case.id, case.responsible_department_id)
+    if key in told:
+        return []
+    told.add(key)
+    return notify(
+        "routed",
+        _leads_of(case.responsible_department_id),
+        case=case,
+        actor=actor,
+        params={
+            "action": action,
+            "department_id": case.responsible_department_id,
+            "reason": reason or "",
+        },
+    )
+
+
+def notify_answered(case: Case, *, actor: User | None, answer) -> list[Notification]:
+    """Tell the person who logged the case what the owning department answered
+    (`answer`: a relq.answers DepartmentAnswer)."""
+    return notify(
+        "answered",
+        User.id == case.created_by_id,
+        case=case,
+        actor=actor,
+        params={
+            "answer": answer.answer,
+            "department_id": answer.department_id,
+            "planned_for": answer.planned_for.isoformat() if answer.planned_for else None,
+            "body": answer.body or "",
+        },
+    )
+
+
+def notify_deadline(event: str, case: Case, deadline) -> list[Notification]:
+    """Tell the leads of the deadline's department (the front line's when it has none) that
+    it is about to pass or has passed (`deadline`: a relq.deadlines CaseDeadline)."""
+    department_id = deadline.department_id or case.intake_department_id
+    return notify(
+        event,
+        _leads_of(department_id),
+        case=case,
+        actor=None,
+        params={
+            "kind": deadline.kind,
+            "department_id": department_id,
+            "due_at": deadline.due_at.isoformat(),
+        },
+    )
+
+
+def notify_escalation(case: Case | None, escalation) -> list[Notification]:
+    """Tell the leads of the escalation's department, and management for level 2."""
+    recipients = _leads_of(escalation.department_id)
+    if escalation.level >= 2:
+        recipients = or_(recipients, User.role == "executive")
+    return notify(
+        "escalation",
+        recipients,
+        case=case,
+        actor=None,
+        escalation_id=escalation.id,
+        params={
+            "reason": escalation.reason,
+            "level": escalation.level,
+            "department_id": escalation.department_id,
+            "detail": escalation.detail or "",
+            "surge_alert_id": escalation.surge_alert_id,
+        },
+    )
+
+
+# ---- what each person chose ---------------------------------------------------------------
+
+
+def events_for(user: User) -> tuple[str, ...]:
+    """The events `user`'s role can ever be told about."""
+    return EVENTS_BY_ROLE.get(user.role, ())
+
+
+def preferences_of(user: User) -> dict[str, tuple[bool, bool]]:
+    """{event: (in the app, by e-mail)} for every event, DEFAULTS where the user chose nothing."""
+    chosen = {
+        p.event: (p.in_app, p.email)
+        for p in db.session.scalars(
+            select(NotificationPreference).where(NotificationPreference.user_id == user.id)
+        )
+    }
+    return {event: chosen.get(event, DEFAULTS[event]) for event in EVENTS}
+
+
+def save_preferences(user: User, choices: dict[str, tuple[bool, bool]]) -> dict[str, Any]:
+    """Save `user`'s own choices {event: (in_app, email)} and record what changed. Events the
+    user's role is never told about are ignored. Returns the changed events' new choices."""
+    current = preferences_of(user)
+    changed = {
+        event: (bool(in_app), bool(email))
+        for event, (in_app, email) in choices.items()
+        if event in events_for(user) and current[event] != (bool(in_app), bool(email))
+    }
+    if not changed:
+        return {}
+    for event, (in_app, email) in changed.items():
+        row = db.session.get(NotificationPreference, (user.id, event))
+        if row is None:
+            row = NotificationPreference(user_id=user.id, event=event)
+            db.session.add(row)
+        row.in_app, row.email = in_app, email
+    db.session.flush()
+    record(
+        "notification_preferences.updated",
+        actor=user,
+        entity_type="user",
+        entity_id=user.id,
+        before={event: list(current[event]) for event in changed},
+        after={event: list(choice) for event, choice in changed.items()},
+    )
+    return changed
+
+
+# ---- reading ------------------------------------------------------------------------------
+# Marking as read is the reader's own bookkeeping, like an e-mail client's: not audited.
+
+
+def notifications_of(user: User) -> Select:
+    """`user`'s notifications, newest first."""
+    return (
+        select(Notification)
+        .where(Notification.user_id == user.id)
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
+    )
+
+
+def unread_count(user: User) -> int:
+    # One COUNT on the partial index ix_notifications_unread (user_id WHERE read_at IS NULL).
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
+
+
+def cases_seen_among(user: User, case_ids: set[int]) -> set[int]:
+    """Which of `case_ids` `user` can see now (a case may have been rerouted away since)."""
+    if not case_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            visible_cases(user).with_only_columns(Case.id).where(Case.id.in_(case_ids))
+        )
+    )
+
+
+def mark_read(user: User, notification_id: int, *, now: datetime | None = None):
+    """Mark one of `user`'s notifications read and return it; None when `user` has no
+    notification with this id (someone else's does not exist for them)."""
+    notification = db.session.scalar(
+        select(Notification).where(
+            Notification.id == notification_id, Notification.user_id == user.id
+        )
+    )
+    if notification is not None and notification.read_at is None:
+        notification.read_at = now or utcnow()
+        db.session.flush()
+    return notification
+
+
+def mark_all_read(user: User, *, now: datetime | None = None) -> int:
+    """Mark all of `user`'s notifications read; returns how many were unread."""
+    result = db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=now or utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+# ---- the periodic step --------------------------------------------------------------------
+
+
+def tick(now: datetime) -> dict[str, Any]:
+    """`flask relq tick`'s step: claim the e-mails waiting (new ones, and failed ones whose
+    retry time has come) and send them once the tick's transaction has committed. The summary
+    is filled in by the sending, which runs before the command prints it."""
+    from relq.notify.mail import TICK_BATCH, claim_pending, send_after_commit
+
+    if not mail_enabled():
+        return {"email": "off"}
+    claimed = claim_pending(TICK_BATCH, now=now)
+    summary: dict[str, Any] = {"claimed": len(claimed)}
+    if claimed:
+        send_after_commit(claimed, summary)
+    return summary
