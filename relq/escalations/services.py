@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import abort
-from sqlalchemy import Select, and_, func, or_, select, update
+from sqlalchemy import Select, and_, func, insert, or_, select, update
 
 from relq import access, events
 from relq.audit.services import apply_changes, record
@@ -34,19 +34,25 @@ def raise_escalation(
         if case is not None
         else select(Escalation.id).where(Escalation.surge_alert_id == surge_alert_id)
     )
-    if db.session.scalar(existing) is not None:
-        return None
-    escalation = Escalation(
-        case_id=case.id if case is not None else None,
-        surge_alert_id=surge_alert_id,
-        reason=reason,
-        level=REASONS[reason].level,
-        department_id=case.responsible_department_id if case is not None else None,
-        detail=detail[:300],
-        opened_at=now or utcnow(),
-    )
-    db.session.add(escalation)
-    db.session.flush()
+    # Neither question nor insert needs the rows other receivers left pending (a tick's burst of
+    # notifications): they go in one batch at the next flush instead of one by one here.
+    with db.session.no_autoflush:
+        if db.session.scalar(existing) is not None:
+            return None
+        escalation_id = db.session.execute(
+            insert(Escalation)
+            .values(
+                case_id=case.id if case is not None else None,
+                surge_alert_id=surge_alert_id,
+                reason=reason,
+                level=REASONS[reason].level,
+                department_id=case.responsible_department_id if case is not None else None,
+                detail=detail[:300],
+                opened_at=now or utcnow(),
+            )
+            .returning(Escalation.id)
+        ).scalar_one()
+        escalation = db.session.get(Escalation, escalation_id)
     record(
         "escalation.opened",
         actor=None,

@@ -8,6 +8,7 @@ after the commit (relq.notify.mail), never inside it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -37,38 +38,36 @@ def mail_enabled() -> bool:
 
 def notify(
     event: str,
-    recipients: ColumnElement[bool],
+    recipients: ColumnElement[bool] | Callable[[], ColumnElement[bool]],
     *,
     case: Case | None,
     actor: User | None,
     params: dict[str, Any],
     escalation_id: int | None = None,
+    recipients_key: tuple | None = None,
 ) -> list[Notification]:
     """Tell the active users matching `recipients` (a condition on User) about `event`, each as
     they chose (NotificationPreference, else DEFAULTS): a row when they want it in the app or
     by e-mail, its e-mail pending when they want e-mail and mail is configured. Never the actor,
-    never someone who cannot see `case`. Returns the rows added (flushed)."""
+    never someone who cannot see `case`. Returns the rows added; they are flushed with the
+    session's next flush, so that a burst (a tick announcing thousands of lapsed deadlines)
+    inserts them in batches. `recipients_key` names `recipients` for this transaction: the
+    same key finds the same people without asking the database again."""
     if event not in EVENTS:
         raise ValueError(event)
-    query = (
-        select(User, NotificationPreference)
-        .outerjoin(
-            NotificationPreference,
-            and_(NotificationPreference.user_id == User.id, NotificationPreference.event == event),
-        )
-        .where(recipients, User.is_active.is_(True))
-        .order_by(User.id)
-    )
-    if actor is not None:
-        query = query.where(User.id != actor.id)
-    wanted = []
-    for user, preference in db.session.execute(query).all():
-        in_app, email = (preference.in_app, preference.email) if preference else DEFAULTS[event]
-        if in_app or email:
-            wanted.append((user, in_app, email))
-    if case is not None and wanted:
-        seeing = _who_sees(case, [user for user, _, _ in wanted])
-        wanted = [w for w in wanted if w[0].id in seeing]
+    cache = transaction_cache("notify.recipients", dict)
+    key = (event, recipients_key, actor.id if actor is not None else None)
+    # Neither question depends on rows waiting to be inserted: do not flush for them.
+    with db.session.no_autoflush:
+        wanted = cache.get(key) if recipients_key is not None else None
+        if wanted is None:
+            condition = recipients() if callable(recipients) else recipients
+            wanted = _recipients(event, condition, actor)
+            if recipients_key is not None:
+                cache[key] = wanted
+        if case is not None and wanted:
+            seeing = _who_sees(case, [user for user, _, _ in wanted])
+            wanted = [w for w in wanted if w[0].id in seeing]
     if not wanted:
         return []
     now, mail = utcnow(), mail_enabled()
@@ -88,12 +87,35 @@ def notify(
         for user, in_app, email in wanted
     ]
     db.session.add_all(rows)
-    db.session.flush()
     if any(row.email_state == "pending" for row in rows):
         from relq.notify.mail import deliver_after_commit
 
         deliver_after_commit()
     return rows
+
+
+def _recipients(
+    event: str, recipients: ColumnElement[bool], actor: User | None
+) -> list[tuple[User, bool, bool]]:
+    """The active users matching `recipients` (not the actor) who want `event` at all, with
+    (in the app, by e-mail)."""
+    query = (
+        select(User, NotificationPreference)
+        .outerjoin(
+            NotificationPreference,
+            and_(NotificationPreference.user_id == User.id, NotificationPreference.event == event),
+        )
+        .where(recipients, User.is_active.is_(True))
+        .order_by(User.id)
+    )
+    if actor is not None:
+        query = query.where(User.id != actor.id)
+    wanted = []
+    for user, preference in db.session.execute(query).all():
+        in_app, email = (preference.in_app, preference.email) if preference else DEFAULTS[event]
+        if in_app or email:
+            wanted.append((user, in_app, email))
+    return wanted
 
 
 def _who_sees(case: Case, users: list[User]) -> set[int]:
@@ -122,7 +144,8 @@ def notify_routed(
     told.add(key)
     return notify(
         "routed",
-        _leads_of(case.responsible_department_id),
+        lambda: _leads_of(case.responsible_department_id),
+        recipients_key=("leads", case.responsible_department_id),
         case=case,
         actor=actor,
         params={
@@ -156,7 +179,8 @@ def notify_deadline(event: str, case: Case, deadline) -> list[Notification]:
     department_id = deadline.department_id or case.intake_department_id
     return notify(
         event,
-        _leads_of(department_id),
+        lambda: _leads_of(department_id),
+        recipients_key=("leads", department_id),
         case=case,
         actor=None,
         params={
@@ -169,12 +193,15 @@ def notify_deadline(event: str, case: Case, deadline) -> list[Notification]:
 
 def notify_escalation(case: Case | None, escalation) -> list[Notification]:
     """Tell the leads of the escalation's department, and management for level 2."""
-    recipients = _leads_of(escalation.department_id)
-    if escalation.level >= 2:
-        recipients = or_(recipients, User.role == "executive")
+
+    def recipients() -> ColumnElement[bool]:
+        leads = _leads_of(escalation.department_id)
+        return or_(leads, User.role == "executive") if escalation.level >= 2 else leads
+
     return notify(
         "escalation",
         recipients,
+        recipients_key=("leads", escalation.department_id, escalation.level >= 2),
         case=case,
         actor=None,
         escalation_id=escalation.id,
