@@ -15,6 +15,7 @@ run: install translations
 	$(BIN)/flask relq nlp backfill
 	$(BIN)/flask relq tags train
 	$(BIN)/flask relq themes detect
+	$(BIN)/flask relq tick
 	@$(BIN)/flask relq demo-logins
 	@echo "relq is serving on http://$(HOST):$(PORT)  (Ctrl-C stops it)"
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
