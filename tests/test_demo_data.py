@@ -79,3 +79,16 @@ def test_demo_closes_the_loop(app, login_as):
     assert {"safety", "severity", "repeat_customer"} <= reasons
     decided = db.session.scalars(sa.select(Escalation).where(Escalation.closed_at.is_not(None)))
     assert any(e.decision for e in decided)
+    # The clocks ran on the business calendar: the deadlines step of tick finds lapsed ones,
+    # and each raises its escalation.
+    from relq.db import transaction, utcnow
+    from relq.deadlines.services import tick
+
+    with transaction():
+        assert tick(utcnow())["missed"] > 0
+    missed = db.session.scalars(
+        sa.select(Escalation.reason).where(
+            Escalation.reason.in_(("acknowledge_missed", "resolution_missed"))
+        )
+    ).all()
+    assert missed

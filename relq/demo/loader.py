@@ -90,7 +90,7 @@ PATHS = {
     "closed": ["route", "acknowledge", "plan", "complete", "close"],
 }
 NO_DEPARTMENT_PATHS = {"received": [], "resolved": ["resolve"], "closed": ["resolve", "close"]}
-# Every DECLINE_EVERY-th routed case was sent to a department that declined it (対応しない):
+# One in DECLINE_EVERY of the cases waiting for their department was declined (対応しない):
 # it is back with the front line, which has to route it again.
 DECLINE_EVERY = 23
 DECLINED_PATH = ["route", "decline"]
@@ -170,6 +170,7 @@ def load_demo(n_cases: int = 600, *, progress: Callable[[int], None] | None = No
     intake = next(d for d in departments.values() if d.is_customer_contact)
 
     customers: dict[tuple, Customer] = {}
+    waiting = 0  # cases still waiting for or just acknowledged by their department
     now = utcnow()
     for rng_index, item in enumerate(generate_cases(n_cases, now=now), start=1):
         operator = operators[rng_index % len(operators)]
@@ -189,12 +190,10 @@ def load_demo(n_cases: int = 600, *, progress: Callable[[int], None] | None = No
         owner_code = item.get("department")
         owner = departments[owner_code] if owner_code else None
         path = (PATHS if owner else NO_DEPARTMENT_PATHS)[item["status"]]
-        if (
-            owner
-            and item["status"] in ("routed", "acknowledged")
-            and rng_index % DECLINE_EVERY == 0
-        ):
-            path, item["status"] = DECLINED_PATH, "received"
+        if owner and item["status"] in ("routed", "acknowledged"):
+            waiting += 1
+            if waiting % DECLINE_EVERY == 1:
+                path, item["status"] = DECLINED_PATH, "received"
         received = item["received_at"]
         case = Case(
             intake_token=secrets.token_urlsafe(18),
