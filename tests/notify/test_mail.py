@@ -41,7 +41,7 @@ def test_routed_case_is_mailed_after_commit_in_the_readers_language(org, smtp):
     (japanese,) = smtp.to(org.lead_qa)
     (english,) = smtp.to(english_lead)
     assert len(smtp.messages) == 2  # one message per person, nobody else
-    assert japanese["Subject"] == f"[relq] {case.ref} was routed to 品質保証部"
+    assert japanese["Subject"] == f"[relq] {case.ref} が品質保証部に振り分けられました"
     assert english["Subject"] == f"[relq] {case.ref} was routed to Quality Assurance"
     assert japanese["From"] == "relq <relq@localhost>"
     assert japanese["To"].addresses[0].addr_spec == org.lead_qa.email

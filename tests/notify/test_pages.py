@@ -32,7 +32,7 @@ def test_list_shows_my_notifications_newest_first_with_unread_marked(org, login_
     assert page.index(second.ref) < page.index(first.ref)
     assert page.index("二つ目の案件") < page.index("最初の案件")
     assert page.count('class="unread"') == 2
-    assert f"{second.ref} was routed to 品質保証部" in page
+    assert f"{second.ref} が品質保証部に振り分けられました" in page
     # Somebody else's list does not show them.
     other = login_as(org.lead_logistics).get("/notifications/").get_data(as_text=True)
     assert second.ref not in other
