@@ -9,13 +9,12 @@ from relq.access import allow, require
 from relq.cases import panels
 from relq.cases.models import SEVERITIES
 from relq.db import transaction, utcnow
+from relq.deadlines.attainment import ATTAINMENT_TARGET, attainment
 from relq.deadlines.calendar import WORKDAY_MINUTES
 from relq.deadlines.forms import DURATIONS, AttainmentFilterForm, PolicyForm
 from relq.deadlines.models import DEADLINE_KINDS
 from relq.deadlines.services import (
-    ATTAINMENT_TARGET,
     PolicyError,
-    attainment,
     clock_status,
     deadlines_of,
     policies,

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from relq.db import db
+from relq.deadlines.attainment import Tally, attainment
 from relq.deadlines.models import CaseDeadline
-from relq.deadlines.services import Tally, attainment
 from relq.harassment.models import HarassmentReport
 from tests.deadlines.conftest import jst
 from tests.factories import make_case
