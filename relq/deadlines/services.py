@@ -144,14 +144,13 @@ def _warn_moment(started_at: datetime, due_at: datetime, warn_minutes: int) -> d
     return min(max(warn_at, started_at), due_at)
 
 
-def start_clock(
+def _new_clock(
     case: Case, kind: str, *, started_at: datetime, department_id: int | None
-) -> CaseDeadline | None:
-    """Start `case`'s clock of `kind` from `started_at` with the policy of its severity,
-    unless one of that kind is already running (returns None then)."""
-    if kind in _open_clocks(case.id):
-        return None
-    allowed = getattr(policy_for(case.severity), kind)
+) -> CaseDeadline:
+    """A clock of `kind` from `started_at` with the policy of the case's severity (added to the
+    session; the caller has made sure none of that kind is running)."""
+    policy = policy_for(case.severity)
+    allowed = getattr(policy, kind)
     due_at = add_business_minutes(started_at, allowed)
     clock = CaseDeadline(
         case_id=case.id,
@@ -160,10 +159,9 @@ def start_clock(
         started_at=started_at,
         allowed_minutes=allowed,
         due_at=due_at,
-        warn_at=_warn_moment(started_at, due_at, policy_for(case.severity).warn),
+        warn_at=_warn_moment(started_at, due_at, policy.warn),
     )
     db.session.add(clock)
-    db.session.flush()
     return clock
 
 
@@ -193,43 +191,51 @@ def _pause(clock: CaseDeadline, now: datetime) -> None:
 
 def apply_clock_rules(case: Case, action: str, *, now: datetime) -> None:
     """Do to `case`'s clocks what CLOCK_RULES says for the lifecycle `action`."""
-    for operation, kind in CLOCK_RULES.get(action, ()):
-        clocks = _open_clocks(case.id)
+    rules = CLOCK_RULES.get(action)
+    if not rules:
+        return
+    clocks = _open_clocks(case.id)
+    for operation, kind in rules:
         if operation == START:
-            start_clock(case, kind, started_at=now, department_id=case.responsible_department_id)
+            if kind not in clocks:
+                # A clock cancelled just before must leave the "one open clock per kind"
+                # index before its successor is inserted.
+                db.session.flush()
+                clocks[kind] = _new_clock(
+                    case, kind, started_at=now, department_id=case.responsible_department_id
+                )
             continue
         targets = list(clocks.values()) if kind == ALL else [clocks[kind]] if kind in clocks else []
         for clock in targets:
             if operation == MEET:
                 _meet(clock, now)
+                del clocks[clock.kind]
             elif operation == CANCEL:
                 _cancel(clock, now)
+                del clocks[clock.kind]
             elif operation == PAUSE:
                 _pause(clock, now)
             elif operation == RESUME:
                 _resume(clock, now)
             elif operation == FOLLOW:
                 clock.department_id = case.responsible_department_id
-        # Flush each step: a cancelled clock must leave the "one open clock per kind" index
-        # before its successor is inserted.
-        db.session.flush()
+    db.session.flush()
 
 
 def start_case_clocks(case: Case, *, now: datetime) -> None:
     """A new case: the front line's first response and the resolution run from the customer's
-    contact; the owner's acknowledgement from now if the case is already routed (a routing
-    rule may have started it already, just before)."""
-    start_clock(case, "first_response", started_at=case.received_at, department_id=None)
-    start_clock(
-        case,
-        "resolution",
-        started_at=case.received_at,
-        department_id=case.responsible_department_id,
-    )
+    contact; the owner's acknowledgement from now if the case was routed as it was logged."""
+    running = _open_clocks(case.id)
+    starts = [
+        ("first_response", case.received_at, None),
+        ("resolution", case.received_at, case.responsible_department_id),
+    ]
     if case.status == "routed":
-        start_clock(
-            case, "acknowledge", started_at=now, department_id=case.responsible_department_id
-        )
+        starts.append(("acknowledge", now, case.responsible_department_id))
+    for kind, started_at, department_id in starts:
+        if kind not in running:
+            _new_clock(case, kind, started_at=started_at, department_id=department_id)
+    db.session.flush()
 
 
 def meet(case: Case, kind: str, *, now: datetime) -> CaseDeadline | None:
