@@ -17,7 +17,7 @@ from relq import access
 from relq.audit.services import record
 from relq.cases.models import Case
 from relq.cases.services import apply_transition
-from relq.db import db, utcnow
+from relq.db import after_commit, db, ttl_cache, utcnow
 from relq.nlp import normalize
 from relq.org.models import Department, User
 from relq.routing.models import CONDITIONS, RoutingRule
@@ -36,14 +36,55 @@ def rules(*, active_only: bool = False) -> list[RoutingRule]:
     return list(db.session.scalars(query))
 
 
+@dataclass(frozen=True)
+class ActiveRule:
+    """What intake needs of an active rule, kept between requests (see `active_rules`)."""
+
+    id: int
+    name: str
+    department_id: int
+    conditions: dict[str, list]
+
+    def condition(self, name: str) -> list:
+        return list(self.conditions.get(name) or [])
+
+
+@ttl_cache(seconds=30)
+def active_rules() -> list[ActiveRule]:
+    """The active rules routing to an active department, in order: read at every intake, so
+    kept for a while (saving or moving a rule forgets them at once in this process)."""
+    rows = db.session.execute(
+        select(RoutingRule.id, RoutingRule.name, RoutingRule.department_id, RoutingRule.conditions)
+        .join(Department, Department.id == RoutingRule.department_id)
+        .where(RoutingRule.is_active.is_(True), Department.is_active.is_(True))
+        .order_by(RoutingRule.position, RoutingRule.id)
+    ).all()
+    return [ActiveRule(r.id, r.name, r.department_id, dict(r.conditions or {})) for r in rows]
+
+
+def _forget_active_rules() -> None:
+    # Now, for the rest of this transaction, and after the commit, for what another request
+    # of this process may have read in between.
+    active_rules.clear()
+    after_commit(active_rules.clear)
+
+
 def _voice(case: Case) -> str:
     return normalize(" ".join((case.subject, case.customer_words, case.remedy_requested)))
 
 
-def rule_match(rule: RoutingRule, case: Case, tag_codes: set[str] | None) -> list[str] | None:
+def rule_match(
+    rule: RoutingRule | ActiveRule,
+    case: Case,
+    tag_codes: set[str] | None,
+    *,
+    voice: str | None = None,
+) -> list[str] | None:
     """The reasons `rule` matches `case` (each condition that holds), or None if it does not.
-    `tag_codes` None means the case's tags are not known yet: a tag condition cannot hold."""
+    `tag_codes` None means the case's tags are not known yet: a tag condition cannot hold.
+    `voice`: the case's normalised text, when the caller tries many rules on one case."""
     reasons: list[str] = []
+    voice = voice if voice is not None else _voice(case)
     checks = {
         "kinds": lambda values: case.kind in values and case.kind,
         "channels": lambda values: case.channel in values and case.channel,
@@ -54,7 +95,7 @@ def rule_match(rule: RoutingRule, case: Case, tag_codes: set[str] | None) -> lis
             (v for v in values if normalize(v) and normalize(v) in normalize(case.product)), None
         ),
         "words": lambda values: next(
-            (v for v in values if normalize(v) and normalize(v) in _voice(case)), None
+            (v for v in values if normalize(v) and normalize(v) in voice), None
         ),
         "tags": lambda values: (
             tag_codes is not None and next((v for v in values if v in tag_codes), None)
@@ -75,12 +116,16 @@ def route_by_rules(case: Case, *, tag_codes: set[str] | None = None) -> RoutingR
     """Route a case still waiting in "received" by the first active rule that matches."""
     if case.status != "received" or case.responsible_department_id is not None:
         return None
-    for rule in rules(active_only=True):
+    voice = _voice(case)
+    for rule in active_rules():
         if tag_codes is None and rule.condition("tags"):
             continue
-        reasons = rule_match(rule, case, tag_codes)
-        if reasons is None or not rule.department.is_active:
+        reasons = rule_match(rule, case, tag_codes, voice=voice)
+        if reasons is None:
             continue
+        department = db.session.get(Department, rule.department_id)
+        if department is None or not department.is_active:
+            continue  # deactivated since the rules were read
         apply_transition(
             case,
             "route",
@@ -137,6 +182,7 @@ def save_rule(data: RuleInput, *, actor: User, rule: RoutingRule | None = None) 
     rule.name, rule.department_id = data.name.strip(), data.department_id
     rule.conditions, rule.is_active = conditions, data.is_active
     db.session.flush()
+    _forget_active_rules()
     record(
         action,
         actor=actor,
@@ -168,6 +214,7 @@ def move_rule(rule: RoutingRule, *, actor: User, direction: int) -> None:
         item.position = position
     rule.position, other.position = other.position, rule.position
     db.session.flush()
+    _forget_active_rules()
     record(
         "routing_rule.moved",
         actor=actor,

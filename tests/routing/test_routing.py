@@ -27,6 +27,13 @@ def _log(org, **fields):
     return db.session.get(Case, case.id)
 
 
+def _switch_all(org, *, active):
+    with transaction():
+        for rule in db.session.scalars(sa.select(RoutingRule)):
+            data = RuleInput(rule.name, rule.department_id, rule.conditions, is_active=active)
+            save_rule(data, actor=org.admin, rule=rule)
+
+
 def test_first_matching_rule_routes_at_intake(org):
     _rule(org, "異物は品質保証部", org.qa, words=["異物"])
     _rule(org, "配送の苦情は物流部", org.logistics, kinds=["complaint"], words=["配送", "届かない"])
@@ -52,13 +59,9 @@ def test_order_inactive_rules_and_manual_choice(org):
     with transaction():
         move_rule(db.session.get(RoutingRule, first), actor=org.admin, direction=1)
     assert _log(org, severity=1, channel="phone").responsible_department_id == org.logistics.id
-    with transaction():
-        for rule in db.session.scalars(sa.select(RoutingRule)):
-            rule.is_active = False
+    _switch_all(org, active=False)
     assert _log(org, severity=1, channel="phone").status == "received"
-    with transaction():
-        for rule in db.session.scalars(sa.select(RoutingRule)):
-            rule.is_active = True
+    _switch_all(org, active=True)
     # A person's choice at intake wins over every rule.
     assert (
         _log(org, severity=1, channel="phone", department=org.qa).responsible_department_id
@@ -157,3 +160,21 @@ def test_learned_department_suggestion(org, app, login_as):
     assert guess.code == "qa" and 0.5 < guess.confidence <= 1 and guess.reasons
     html = login_as(org.operator).get(f"/cases/{case.id}").get_data(as_text=True)
     assert 'data-testid="department-suggestion"' in html and "品質保証部" in html
+
+
+def test_a_rule_to_a_department_closed_since_is_passed_over(org):
+    from relq.org.services import DepartmentInput, update_department
+    from tests.factories import make_department
+
+    with transaction():
+        returns = make_department("returns", "返品センター", "Returns")
+    _rule(org, "返品は返品センター", returns, words=["返品"])
+    assert _log(org, customer_words="返品したい").responsible_department_id == returns.id
+    with transaction():  # the rules are still remembered in this process: the case must not fail
+        update_department(
+            returns,
+            DepartmentInput("returns", "返品センター", "Returns", is_active=False),
+            actor=org.admin,
+        )
+    case = _log(org, customer_words="返品したい")
+    assert (case.status, case.responsible_department_id) == ("received", None)
