@@ -228,7 +228,7 @@ def load_demo(n_cases: int = 600, *, progress: Callable[[int], None] | None = No
             )
         )
         # The case's deadline clocks, replayed through the same rules as live cases.
-        start_case_clocks(case, now=at)
+        start_case_clocks(case, now=at, routed=False)
         status = "received"
         for step, action in enumerate(path):
             at = min(at + timedelta(hours=1 + 7 * step), now - timedelta(minutes=1))

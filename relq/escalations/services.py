@@ -59,7 +59,7 @@ def raise_escalation(
         entity_type="escalation",
         entity_id=escalation.id,
         case_id=escalation.case_id,
-        after={"reason": reason, "level": escalation.level, "detail": escalation.detail},
+        after={"trigger": reason, "level": escalation.level, "detail": escalation.detail},
     )
     events.escalation_opened.send(case, escalation=escalation)
     return escalation
