@@ -40,14 +40,17 @@ SURGE_MIN_RATIO = 2.0
 SURGE_MIN_NEW = 4
 BASELINE_WEEKS = 8
 
-# Phrases too general to name a theme on their own (they still enrich labels).
+# Phrases too general to name a theme on their own (they still enrich labels): among them the
+# words that say what any complaint asks for or how it was handled (交換, 確認, 案内 ...),
+# not what it is about, which would name themes mixing unrelated cases.
 GENERIC = frozenset(
     """
     商品 製品 電話 問い合わせ お問い合わせ 件 対応 確認 注文 お客様 客 連絡 今回 自分 方 時
     こと もの 気 様 以前 先日 昨日 今日 先週 今週 購入 使用 利用 お願い 回答 説明 返事 本日
     前回 原因 理由 内容 状態 方法 手順 対処 場合 部分 全部 一部 名前 番号 注文番号 家族
     子ども 子供 自宅 会社 愛用 お礼 返信 メール 画面 表示 手元 最初 途中 以上 以外 毎回 何度
-    そのまま product order customer thing time problem issue call email please today
+    そのまま 交換 範囲 大丈夫 可能 必要 心配 不安 至急 早急 案内 手続き 返送 対策 改善
+    product order customer thing time problem issue call email please today
     yesterday week
     """.split()  # noqa: SIM905  (a word list reads best as words)
 )
