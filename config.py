@@ -69,7 +69,16 @@ class Config:
     # Where a saved case's analysis is queued: "thread" (in-process), "rq" (Redis), "inline",
     # or "off" (only `flask relq nlp backfill`). See relq/analysis/queue.py.
     REDIS_URL = os.environ.get("REDIS_URL")
-    ANALYSIS_QUEUE = os.environ.get("RELQ_ANALYSIS_QUEUE") or ("rq" if REDIS_URL else "thread")
+    # "thread" also when Redis is there: measured on the benchmark (bench/README.md,
+    # session 2, intake with the analysis on and off), the idle-time thread leaves the intake
+    # as fast as with the analysis off, an RQ worker process does not (it competes for the
+    # CPU and the write lock while the requests run). RELQ_ANALYSIS_QUEUE=rq to analyse
+    # elsewhere.
+    ANALYSIS_QUEUE = os.environ.get("RELQ_ANALYSIS_QUEUE") or "thread"
+    # "thread": analyse only when the web process has had no request for this long, or once
+    # a case has waited this long (see relq/analysis/queue.py).
+    ANALYSIS_IDLE_MS = 50
+    ANALYSIS_MAX_DEFER_S = 60
 
     DEMO_PASSWORD = "relq-demo-2026"  # noqa: S105  (demo data only, printed by `make run`)
 

@@ -106,6 +106,9 @@ OPEN_MIX = [("routed", 30), ("acknowledged", 20), ("in_progress", 40), ("awaitin
 FINAL = {3: "resolved", 4: "closed"}  # 1 open, 2 reopened: see goal_for()
 MAPPING_SEED = 20261124
 REOPEN_REASON = "The customer reports the problem again."
+# What a transition that needs a reason says ("complete" = the owner's 対応済 answer).
+REASONS = {"reopen": REOPEN_REASON, "complete": "Handled as the customer asked."}
+PLAN_DAYS = 7  # "plan" (対応予定) needs a date: a week after the step
 
 
 # ---- the plan: what happens to one case, independent of how it is written ------------------
@@ -124,7 +127,9 @@ def lifecycle_path(status: str, goal: str) -> list[str]:
     if goal == "reopened":
         return lifecycle_path(status, "resolved") + ["reopen"]
     moves = [
-        t for t in TRANSITIONS.values() if t.action not in ("reroute", "reopen", "customer_replied")
+        t
+        for t in TRANSITIONS.values()
+        if t.action not in ("reroute", "reopen", "customer_replied", "decline")
     ]
     seen, todo = {status: []}, deque([status])
     while todo:
@@ -165,7 +170,8 @@ def plan_case(case: dict, rng: random.Random) -> dict:
         for action in lifecycle_path(status, goal if not driven else goal_status):
             t = TRANSITIONS[action]
             who = "lead" if "owner" in t.sides else "operator"
-            steps.append(("move", action, who, None, REOPEN_REASON if t.needs_reason else "", at))
+            reason = REASONS.get(action, REOPEN_REASON) if t.needs_reason else ""
+            steps.append(("move", action, who, None, reason, at))
             at = at + timedelta(minutes=30)
             status = t.target
         return at
@@ -260,6 +266,7 @@ def make_org():
 
 
 def seed_service(n: int, batch: int, progress) -> int:
+    from relq.cases.models import TRANSITIONS
     from relq.cases.services import CaseInput, CustomerInput, add_note, create_case, transition_case
     from relq.db import db, transaction
     from relq.org.models import User
@@ -311,6 +318,11 @@ def seed_service(n: int, batch: int, progress) -> int:
                             expected_version=case.version,
                             department_id=dept_ids[to_queue] if to_queue else None,
                             reason=reason,
+                            planned_for=(
+                                (_at + timedelta(days=PLAN_DAYS)).date()
+                                if TRANSITIONS[action].needs_date
+                                else None
+                            ),
                         )
                         if to_queue:
                             queue = to_queue

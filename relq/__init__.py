@@ -7,7 +7,16 @@ import importlib.util
 import os
 from pathlib import Path
 
-from flask import Flask, g, redirect, render_template, session, url_for
+from flask import (
+    Flask,
+    g,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -64,6 +73,7 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     init_login(app)
     init_i18n(app)
     init_security(app)
+    init_templates(app)
 
     from relq.audit.views import bp as audit_bp
     from relq.auth.views import bp as auth_bp
@@ -128,8 +138,34 @@ def connect_events() -> None:
             importlib.import_module(f"relq.{capability}.events").connect()
 
 
+def init_templates(app: Flask) -> None:
+    """Template settings of the app as a whole. Templates are compiled once (auto-reload only
+    in debug, Flask's default). `url_for` in a template: the URL of an endpoint without
+    arguments (the menu, the header) or of a static file is the same for every request to the
+    same host and script root, so it is built once and kept."""
+    build = app.url_for
+    built: dict[tuple, str] = {}
+
+    def url_for(endpoint: str, **values) -> str:
+        if (
+            endpoint.startswith(".")
+            or (values and (endpoint != "static" or values.keys() != {"filename"}))
+            or not has_request_context()
+        ):
+            return build(endpoint, **values)
+        key = (request.host, request.script_root, endpoint, values.get("filename"))
+        found = built.get(key)
+        if found is None:
+            found = build(endpoint, **values)
+            if len(built) < 1000:
+                built[key] = found
+        return found
+
+    app.jinja_env.globals["url_for"] = url_for
+
+
 def init_login(app: Flask) -> None:
-    from relq.auth.services import load_login_session
+    from relq.auth.services import load_login_user
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -143,8 +179,9 @@ def init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        login = load_login_session(session.get("sid"))
-        if login is None or str(login.user_id) != user_id:
+        sid = session.get("sid")
+        user = load_login_user(sid)
+        if user is None or str(user.id) != user_id:
             return None
-        g.login_session_id = login.id
-        return login.user
+        g.login_session_id = sid
+        return user

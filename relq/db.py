@@ -10,8 +10,10 @@ it would need to upgrade).
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from typing import Any
@@ -88,6 +90,13 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         write = connection.get_execution_options().get(WRITE_OPTION)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
+    @event.listens_for(engine, "commit")
+    def on_commit(connection) -> None:
+        # This connection's own commits, which its PRAGMA data_version does not count
+        # (see snapshot_cache).
+        info = connection.connection.info
+        info[_OWN_COMMITS] = info.get(_OWN_COMMITS, 0) + 1
+
 
 def init_db(app: Flask) -> None:
     db.init_app(app)
@@ -95,6 +104,67 @@ def init_db(app: Flask) -> None:
         engine = db.engine
         if engine.dialect.name == "sqlite":
             _configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+
+_OWN_COMMITS = "relq_own_commits"
+_SNAPSHOT_CACHE = "relq_snapshot_cache"
+
+
+def snapshot_cache(key: Hashable, compute: Callable[[], Any], *, max_entries: int = 256) -> Any:
+    """`compute()`'s result for `key`, kept for as long as the database has not changed: for
+    reads that many requests repeat (the case list's first page) on SQLite.
+
+    SQLite's `PRAGMA data_version` tells a connection whether any *other* connection (another
+    process, another connection of this one) has committed since it last asked, for any table;
+    within a read transaction it answers for that transaction's snapshot. With the count of
+    the connection's own commits (`on_commit`), it names the state the connection reads. The
+    cache lives with the DBAPI connection (its pool record), holds results for one state at a
+    time, and is emptied at the first sign of a commit anywhere. So a result is only reused
+    for the very same data; `key` must name everything else the result depends on (the
+    statement and its parameters, the viewer's language and time zone...).
+
+    Not used (compute() every time) inside a write transaction or with unflushed changes
+    (the result would include uncommitted work), nor on other databases."""
+    session = db.session()
+    connection = session.connection()
+    if (
+        connection.dialect.name != "sqlite"
+        or connection.get_execution_options().get(WRITE_OPTION)
+        or session.new
+        or session.dirty
+        or session.deleted
+    ):
+        return compute()
+    record = connection.connection
+    cursor = record.driver_connection.execute("PRAGMA data_version")
+    state = (cursor.fetchone()[0], record.info.get(_OWN_COMMITS, 0))
+    cache = record.info.get(_SNAPSHOT_CACHE)
+    if cache is None or cache[0] != state:
+        cache = record.info[_SNAPSHOT_CACHE] = (state, {})
+    entries = cache[1]
+    try:
+        return entries[key]
+    except KeyError:
+        pass
+    value = compute()
+    if len(entries) >= max_entries:
+        entries.clear()
+    entries[key] = value
+    return value
+
+
+def statement_key(statement) -> Hashable | None:
+    """A hashable name of a SQLAlchemy statement with its parameter values (None when the
+    statement cannot be cached): SQLAlchemy's own cache key, which it memoises on the
+    statement object and needs to execute it anyway."""
+    found = statement._generate_cache_key()
+    if found is None:
+        return None
+    values = []
+    for parameter in found.bindparams:
+        value = parameter.effective_value
+        values.append(tuple(value) if isinstance(value, list) else value)
+    return (found.key, tuple(values))
 
 
 def transaction_cache(key: str, load: Callable[[], Any]) -> Any:
@@ -107,8 +177,10 @@ def transaction_cache(key: str, load: Callable[[], Any]) -> Any:
 
 
 @event.listens_for(Session, "after_transaction_end")
-def _forget_transaction_cache(session, _transaction) -> None:
-    session.info.pop("transaction_cache", None)
+def _forget_transaction_cache(session, transaction) -> None:
+    # Only when the outermost transaction ends: every flush runs in a subtransaction of its own.
+    if transaction.parent is None:
+        session.info.pop("transaction_cache", None)
 
 
 class ttl_cache:  # noqa: N801  (used as a decorator)
@@ -172,10 +244,46 @@ def refresh_planner_statistics(force: bool = False) -> bool:
     return True
 
 
-def after_commit(callback: Callable[[], None]) -> None:
+def after_commit(callback: Callable[[], None], *, key: Hashable | None = None) -> None:
     """Run `callback` once the current `transaction()` has committed (never if it rolls back):
-    work that must only start from what is really saved, such as queueing a case's analysis."""
-    db.session().info.setdefault("after_commit", []).append(callback)
+    work that must only start from what is really saved, such as queueing a case's analysis.
+    With `key`, a second callback with the same key in the same transaction is dropped."""
+    info = db.session().info
+    if key is not None:
+        keys = info.setdefault("after_commit_keys", set())
+        if key in keys:
+            return
+        keys.add(key)
+    info.setdefault("after_commit", []).append(callback)
+
+
+_writer_files: dict[str, tuple[int, int]] = {}  # database file -> (pid, lock file descriptor)
+_writer_depth = 0
+
+
+@contextmanager
+def _sqlite_writer(engine: Engine) -> Iterator[None]:
+    """The right to write to a SQLite database, taken before BEGIN IMMEDIATE: threads of this
+    process queue on a lock, processes (gunicorn's workers, the CLI) on an flock() of a file
+    next to the database, which wakes the next writer the moment the lock is freed. Programs
+    that do not take it (the sqlite3 shell) still meet SQLite's own busy handler."""
+    global _writer_depth
+    with _sqlite_write_lock:
+        path = engine.url.database
+        fd = None
+        if _writer_depth == 0 and path and path != ":memory:" and not path.startswith("file:"):
+            pid, fd = _writer_files.get(path, (None, None))
+            if pid != os.getpid():  # opened before a fork: the file description is shared
+                fd = os.open(f"{path}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+                _writer_files[path] = (os.getpid(), fd)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        _writer_depth += 1
+        try:
+            yield
+        finally:
+            _writer_depth -= 1
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_UN)
 
 
 @contextmanager
@@ -189,10 +297,12 @@ def transaction() -> Iterator[None]:
     if session.in_transaction():
         session.rollback()
     session.info.pop("after_commit", None)
-    # SQLite has one writer at a time. Writers of this process (a request and the analysis
-    # thread) queue on a lock here instead of in SQLite's busy handler, which sleeps in steps
-    # longer than the lock is held. Other processes still meet the busy handler.
-    local_lock = _sqlite_write_lock if db.engine.dialect.name == "sqlite" else nullcontext()
+    session.info.pop("after_commit_keys", None)
+    # SQLite has one writer at a time. Writers queue on a lock here instead of in SQLite's busy
+    # handler, which sleeps in steps (up to 100 ms) longer than the lock is held: see
+    # _sqlite_writer.
+    engine = db.engine
+    local_lock = _sqlite_writer(engine) if engine.dialect.name == "sqlite" else nullcontext()
     with local_lock:
         session.connection(execution_options={WRITE_OPTION: True})
         try:
@@ -201,6 +311,8 @@ def transaction() -> Iterator[None]:
         except BaseException:
             session.rollback()
             session.info.pop("after_commit", None)
+            session.info.pop("after_commit_keys", None)
             raise
+    session.info.pop("after_commit_keys", None)
     for callback in session.info.pop("after_commit", []):
         callback()

@@ -4,11 +4,15 @@ a visitor picks one for the login page (kept in their session)."""
 from __future__ import annotations
 
 from datetime import datetime
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, session
-from flask_babel import Babel, format_datetime, get_locale, get_timezone
+from flask.globals import _cv_app
+from flask_babel import Babel, format_datetime, get_locale, get_timezone, get_translations
 from flask_login import current_user
+from jinja2 import pass_context
+from markupsafe import Markup
 
 babel = Babel()
 
@@ -28,6 +32,56 @@ def select_timezone() -> str:
     return current_app.config["BABEL_DEFAULT_TIMEZONE"]
 
 
+# ---- the viewer's language and zone, looked up once per request ------------------------------
+#
+# Flask-Babel answers get_locale()/get_timezone() from its per-request namespace (g._flask_babel)
+# but every call walks three proxies and turns the Locale into a string again; a page asks
+# dozens of times (each `_()` in a template, each date). The memo below sits in the same
+# namespace, next to the Locale it was made from, and is used only while that very object is
+# still the request's locale: `force_locale()` and `refresh()` replace or drop it, and the memo
+# is then made again.
+
+
+def _babel_namespace() -> SimpleNamespace | None:
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None:
+        return None
+    found = app_ctx.g.__dict__.get("_flask_babel")
+    if found is None:
+        found = app_ctx.g._flask_babel = SimpleNamespace()
+    return found
+
+
+def locale_code() -> str:
+    """The viewer's language code ("ja", "en"), as str(get_locale())."""
+    ns = _babel_namespace()
+    if ns is None:
+        return str(get_locale() or current_app.config["BABEL_DEFAULT_LOCALE"])
+    values = ns.__dict__
+    memo = values.get("relq_locale")
+    if memo is not None and memo[0] is values.get("babel_locale"):
+        return memo[1]
+    locale = get_locale()
+    ns.relq_locale = (locale, str(locale))
+    return ns.relq_locale[1]
+
+
+def viewer_zone() -> ZoneInfo:
+    """The viewer's time zone as a ZoneInfo (Flask-Babel's is pytz), from the same selector,
+    once per request (or again when Flask-Babel's own choice is set or replaced)."""
+    ns = _babel_namespace()
+    if ns is None:
+        return ZoneInfo(str(get_timezone()))
+    values = ns.__dict__
+    chosen = values.get("babel_tzinfo")
+    memo = values.get("relq_zone")
+    if memo is not None and memo[0] is chosen:
+        return memo[1]
+    zone = ZoneInfo(str(chosen) if chosen is not None else select_timezone())
+    ns.relq_zone = (chosen, zone)
+    return zone
+
+
 def local_datetime(value: datetime | None, style: str = "short") -> str:
     """A stored UTC time as the viewer reads it: their zone, their language's format.
     The short and input forms are numeric, the same in every language (and cheap: a list
@@ -35,9 +89,59 @@ def local_datetime(value: datetime | None, style: str = "short") -> str:
     if value is None:
         return ""
     if style in ("short", "input"):
-        local = value.astimezone(ZoneInfo(str(get_timezone())))
+        local = value.astimezone(viewer_zone())
         return local.strftime("%Y-%m-%d %H:%M" if style == "short" else "%Y-%m-%dT%H:%M")
     return format_datetime(value, style)
+
+
+# ---- `_()` in templates ---------------------------------------------------------------------
+#
+# The same as Flask-Babel's callables (jinja2.ext.i18n "newstyle": the translation, marked safe
+# under autoescape, then `% variables` with the variables escaped), minus the lookups: the
+# translation catalogue of each language is found once per process, and a message without
+# variables is translated and formatted once per language (the catalogues never change while
+# the process runs).
+
+_catalogues: dict[str, object] = {}
+_plain_messages: dict[tuple[str, str, bool], str] = {}
+
+
+def _catalogue(code: str):
+    found = _catalogues.get(code)
+    if found is None:
+        found = get_translations()
+        if type(found).__name__ == "NullTranslations":  # outside a request: do not keep
+            return found
+        _catalogues[code] = found
+    return found
+
+
+@pass_context
+def template_gettext(__context, __string: str, **variables) -> str:
+    autoescape = __context.eval_ctx.autoescape
+    code = locale_code()
+    if not variables:
+        key = (code, __string, autoescape)
+        found = _plain_messages.get(key)
+        if found is None:
+            rv = _catalogue(code).ugettext(__string)
+            found = (Markup(rv) if autoescape else rv) % variables  # noqa: S704 (as jinja2.ext)
+            if len(_plain_messages) < 10_000:  # template literals; a bound all the same
+                _plain_messages[key] = found
+        return found
+    rv = _catalogue(code).ugettext(__string)
+    if autoescape:
+        rv = Markup(rv)  # noqa: S704  (the catalogue is ours; jinja2.ext does the same)
+    return rv % variables
+
+
+@pass_context
+def template_ngettext(__context, __singular: str, __plural: str, __num: int, **variables) -> str:
+    variables.setdefault("num", __num)
+    rv = _catalogue(locale_code()).ungettext(__singular, __plural, __num)
+    if __context.eval_ctx.autoescape:
+        rv = Markup(rv)  # noqa: S704  (the catalogue is ours; jinja2.ext does the same)
+    return rv % variables
 
 
 _vocabularies: dict[tuple[str, int], dict] = {}
@@ -46,7 +150,7 @@ _vocabularies: dict[tuple[str, int], dict] = {}
 def translated(mapping: dict) -> dict:
     """`mapping`'s lazy labels as plain strings in the viewer's language, computed once per
     language and process: a list of 25 cases would otherwise translate ~100 labels a page."""
-    key = (str(get_locale()), id(mapping))
+    key = (locale_code(), id(mapping))
     found = _vocabularies.get(key)
     if found is None:
         found = _vocabularies[key] = {code: str(label) for code, label in mapping.items()}
@@ -71,5 +175,9 @@ def init_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.filters["local_dt"] = local_datetime
     app.jinja_env.filters["phone"] = phone_number
-    app.jinja_env.globals["current_locale"] = lambda: str(get_locale())
+    app.jinja_env.globals["current_locale"] = locale_code
     app.jinja_env.globals["translated"] = translated
+    # Flask-Babel installed its own `_`/`gettext`/`ngettext`; the same, without the lookups.
+    app.jinja_env.globals.update(
+        _=template_gettext, gettext=template_gettext, ngettext=template_ngettext
+    )

@@ -17,9 +17,24 @@ class NavItem:
     order: int
     # A number to show beside the label (e.g. unread notifications), or None.
     badge: Callable[[User], int | None] | None = None
+    # Whether the badge depends only on the database and the user (a count of rows): then it
+    # is kept until the next commit to the database (relq.db.snapshot_cache) instead of
+    # being counted on every page. A badge that also depends on the clock must say False.
+    badge_from_data: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class NavEntry:
+    """One menu item as the base template draws it: the label in the viewer's language."""
+
+    endpoint: str
+    label: str
+    badge: Callable[[User], int | None] | None
 
 
 _items: dict[str, NavItem] = {}
+_ordered: list[NavItem] = []
+_labels: dict[tuple[str, str], str] = {}
 
 
 def register(
@@ -29,9 +44,36 @@ def register(
     visible: Callable[[User], bool] = lambda user: True,
     order: int = 50,
     badge: Callable[[User], int | None] | None = None,
+    badge_from_data: bool = True,
 ) -> None:
-    _items[endpoint] = NavItem(endpoint, label, visible, order, badge)
+    _items[endpoint] = NavItem(endpoint, label, visible, order, badge, badge_from_data)
+    _ordered[:] = sorted(_items.values(), key=lambda i: i.order)
+    _labels.clear()
 
 
-def items_for(user: User) -> list[NavItem]:
-    return sorted((item for item in _items.values() if item.visible(user)), key=lambda i: i.order)
+def _kept_badge(item: NavItem) -> Callable[[User], int | None]:
+    from relq.db import snapshot_cache
+
+    def badge(user: User) -> int | None:
+        return snapshot_cache(("nav-badge", item.endpoint, user.id), lambda: item.badge(user))
+
+    return badge
+
+
+def items_for(user: User) -> list[NavEntry]:
+    """The items `user` may see, in menu order (labels translated once per language)."""
+    from relq.i18n import locale_code
+
+    locale = locale_code()
+    entries = []
+    for item in _ordered:
+        if not item.visible(user):
+            continue
+        label = _labels.get((locale, item.endpoint))
+        if label is None:
+            label = _labels[(locale, item.endpoint)] = str(item.label)
+        badge = item.badge
+        if badge is not None and item.badge_from_data:
+            badge = _kept_badge(item)
+        entries.append(NavEntry(item.endpoint, label, badge))
+    return entries

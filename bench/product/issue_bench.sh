@@ -12,6 +12,9 @@
 # random id 1..N), create (POST /cases/new -> 302).  Knobs (env), defaults:
 #   N=100000 WORKERS=2 CONC=8 DUR=15 WARM=3 REPS=3 QUIET_WAIT=30 NOISY_RETRIES=1
 #   SEED_MODE=service  RESEED=0 (seed.sh keeps a snapshot)  OUT=$TMPDIR/bench-results/issue-<ts>
+#   ENDPOINTS=list_shell,detail,create
+#   RELQ_ANALYSIS_QUEUE=(unset: the production default, "thread") | off | rq (serve.sh starts
+#   an RQ worker, WORKER_NICE=0) -- which mode the intake ran with is written in issue.md.
 # Writes OUT/relq-issue-N.json (load.py), OUT/seed.jsonl (when it seeds), OUT/issue.md.
 # Exit status 0 whether or not the targets are met (the table says); 1 on a failed run.
 set -euo pipefail
@@ -19,6 +22,8 @@ HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(cd "$HERE/../.." && pwd)"
 SHARED=${BENCH_SHARED:-$(cd "$REPO/../shared/bench" && pwd)}
 N=${N:-100000} WORKERS=${WORKERS:-2} CONC=${CONC:-8}
+ENDPOINTS=${ENDPOINTS:-list_shell,detail,create}
+QUEUE_MODE=${RELQ_ANALYSIS_QUEUE:-thread (default)}
 DUR=${DUR:-15} WARM=${WARM:-3} REPS=${REPS:-3}
 QUIET_WAIT=${QUIET_WAIT:-30} NOISY_RETRIES=${NOISY_RETRIES:-1}
 OUT=${OUT:-${TMPDIR:-/tmp}/bench-results/issue-$(date -u +%Y%m%dT%H%M%SZ)}
@@ -26,7 +31,8 @@ mkdir -p "$OUT"
 log() { echo "[$(date -u +%H:%M:%S)] $*" | tee -a "$OUT/run.log"; }
 { echo "date: $(date -u)"; echo "host: $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB";
   echo "wrk: $(wrk --version 2>&1 | head -1)";
-  echo "workload: N=$N WORKERS=$WORKERS CONC=$CONC DUR=$DUR WARM=$WARM REPS=$REPS"; } > "$OUT/env.txt"
+  echo "workload: N=$N WORKERS=$WORKERS CONC=$CONC DUR=$DUR WARM=$WARM REPS=$REPS"
+  echo "analysis queue: $QUEUE_MODE${WORKER_NICE:+ (worker nice $WORKER_NICE)}"; } > "$OUT/env.txt"
 
 bash "$HERE/setup.sh" 2>&1 | tee -a "$OUT/env.txt"
 /tmp/product/venv/bin/pip freeze --disable-pip-version-check > "$OUT/product-freeze.txt" 2>/dev/null || true
@@ -36,16 +42,27 @@ trap 'bash "$HERE/serve.sh" stop' EXIT
 bash "$HERE/serve.sh" start "$N" "$WORKERS"
 log "relq N=$N: load (list, detail, intake; $WORKERS workers, $CONC connections)"
 python3 "$SHARED/load.py" --target "$HERE/product.json" --label "relq-issue-$N" --id-max "$N" \
-  --endpoints list_shell,detail,create --concurrency "$CONC" --duration "$DUR" --warmup "$WARM" \
+  --endpoints "$ENDPOINTS" --concurrency "$CONC" --duration "$DUR" --warmup "$WARM" \
   --reps "$REPS" --timeout 60 --quiet-wait "$QUIET_WAIT" --noisy-retries "$NOISY_RETRIES" \
-  --own-regex '' --own-pidfile /tmp/product/gunicorn.pid \
+  --own-regex '' --own-pidfile /tmp/product/gunicorn.pid --own-pidfile /tmp/product/worker.pid \
   --out "$OUT/relq-issue-$N.json" 2>&1 | tee -a "$OUT/run.log"
+# The analyses the intake queued: how long until none is pending (the "thread" mode runs them
+# when the workers are idle, i.e. after the load; "rq" in its worker meanwhile).
+if [[ $ENDPOINTS == *create* && ${RELQ_ANALYSIS_QUEUE:-thread} != off ]]; then
+  DB=/tmp/product/data/relq$((N / 1000))k.db; [[ $N -lt 1000 ]] && DB=/tmp/product/data/relq$N.db
+  t0=$(date +%s)
+  for _ in $(seq 600); do
+    left=$(python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"select count(*) from case_analyses where state='pending'\").fetchone()[0])" "$DB")
+    [[ $left == 0 ]] && break; sleep 1; done
+  log "analyses pending after the load: caught up in $(( $(date +%s) - t0 )) s (left: $left)" | tee -a "$OUT/env.txt"
+fi
 bash "$HERE/serve.sh" stop
 trap - EXIT
 
-python3 - "$OUT/relq-issue-$N.json" <<'PY' | tee "$OUT/issue.md"
+python3 - "$OUT/relq-issue-$N.json" "$QUEUE_MODE" <<'PY' | tee "$OUT/issue.md"
 import json, sys
 d = json.load(open(sys.argv[1]))
+print(f"analysis queue: {sys.argv[2]}")
 targets = {"list_shell": ("case list, first page, default filters (GET /cases/)", 50),
            "detail": ("case detail (GET /cases/{id})", 30),
            "create": ("intake POST (POST /cases/new -> 302)", 60)}
@@ -55,6 +72,8 @@ print("| endpoint | req/s | p50 ms | p95 ms | target p95 | met | server CPU ms/r
       "| noisy runs | foreign CPU max |")
 print("|---|---:|---:|---:|---:|---|---:|---:|---:|")
 for name, (label, limit) in targets.items():
+    if name not in d["endpoints"]:
+        continue
     e = d["endpoints"][name]; m, s = e["median"], e["spread"]
     ok = "yes" if m["p95_ms"] < limit else "**no**"
     print(f"| {label} | {m['rps']:.1f} | {m['p50_ms']:.1f} | {m['p95_ms']:.1f} | < {limit} | {ok} "

@@ -6,7 +6,9 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, and_, or_, select, text
+from sqlalchemy import ColumnElement, and_, inspect, or_, select, text
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from relq import nlp
 from relq.analysis.models import CaseAnalysis
@@ -20,16 +22,39 @@ MAX_ATTEMPTS = 5
 
 
 def request_analysis(case: Case) -> None:
-    """Mark the case for (re-)analysis and queue it once the transaction has committed."""
-    row = db.session.get(CaseAnalysis, case.id)
-    if row is None:
-        db.session.add(CaseAnalysis(case_id=case.id, state="pending", requested_at=utcnow()))
+    """Mark the case for (re-)analysis and queue it once the transaction has committed (once,
+    however often the transaction asks: intake asks for the case and for its first note)."""
+    session = db.session()
+    now = utcnow()
+    row = session.identity_map.get(inspect(CaseAnalysis).identity_key_from_primary_key([case.id]))
+    if row is not None:
+        row.state, row.requested_at, row.attempts = "pending", now, 0
+    elif session.get_bind().dialect.name in ("sqlite", "postgresql"):
+        # One statement instead of a read and then an insert or update.
+        if inspect(case).pending:
+            session.flush()  # the row refers to the case
+        upsert = _dialect_insert[session.get_bind().dialect.name](CaseAnalysis.__table__)
+        session.execute(
+            upsert.values(
+                case_id=case.id, state="pending", requested_at=now, attempts=0
+            ).on_conflict_do_update(
+                index_elements=["case_id"],
+                set_={"state": "pending", "requested_at": now, "attempts": 0},
+            )
+        )
     else:
-        row.state, row.requested_at, row.attempts = "pending", utcnow(), 0
+        found = session.get(CaseAnalysis, case.id)
+        if found is None:
+            session.add(CaseAnalysis(case_id=case.id, state="pending", requested_at=now))
+        else:
+            found.state, found.requested_at, found.attempts = "pending", now, 0
     from relq.analysis.queue import enqueue
 
     case_id = case.id
-    after_commit(lambda: enqueue(case_id))
+    after_commit(lambda: enqueue(case_id), key=("analysis", case_id))
+
+
+_dialect_insert = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
 
 
 def voice_of(case: Case) -> str:

@@ -7,12 +7,13 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from relq.audit.services import record
 from relq.auth.models import LoginFailure, LoginSession
 from relq.db import db, utcnow
-from relq.org.models import User
+from relq.org.models import Department, User
 
 # A hash to compare against when the e-mail is unknown, so that timing does not reveal
 # which accounts exist.
@@ -102,6 +103,76 @@ def load_login_session(session_id: str | None) -> LoginSession | None:
     if not login.user.is_active:
         return None
     return login
+
+
+# ---- the login of every request, cheaply -------------------------------------------------------
+#
+# Every request reads its login row (see load_login_session). Loading it through the ORM (the
+# row, its user and the user's department as three objects) cost about a fifth of a millisecond
+# a request. load_login_user asks the same question of the database on every request, with one
+# prepared SQL statement: the login must still be open (not ended, not expired) and its user
+# active, so a logout, a password change or a deactivation in any process ends the login at the
+# very next request, as before. What it does not do each time is build the User: the process
+# keeps a detached copy per user together with the user's and department's row as last read,
+# and reuses it only while the row read now is identical, column for column; any change (role,
+# name, language, department, password) and the user is loaded again.
+
+_known_users: dict[int, tuple[tuple, User]] = {}
+_USER_ID_AT = [c.name for c in User.__table__.columns].index("id")
+_login_sql: dict[str, tuple[str, object]] = {}
+
+
+def _login_statement(dialect) -> tuple[str, object]:
+    found = _login_sql.get(dialect.name)
+    if found is None:
+        quote = dialect.identifier_preparer.quote
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        columns = [f"u.{quote(c.name)}" for c in User.__table__.columns]
+        columns += [f"d.{quote(c.name)}" for c in Department.__table__.columns]
+        sql = (
+            f"SELECT {', '.join(columns)} FROM login_sessions s "
+            "JOIN users u ON u.id = s.user_id JOIN departments d ON d.id = u.department_id "
+            f"WHERE s.id = {mark} AND s.ended_at IS NULL AND s.expires_at > {mark} "
+            "AND u.is_active"
+        )
+        to_db = LoginSession.__table__.c.expires_at.type.bind_processor(dialect)
+        found = _login_sql[dialect.name] = (sql, to_db)
+    return found
+
+
+def load_login_user(session_id: str | None) -> User | None:
+    """The user of the live login named by the cookie (not ended, not expired, the user still
+    active), in the request's database session; None otherwise. See above."""
+    if not session_id:
+        return None
+    connection = db.session.connection()  # the request's transaction, begun here
+    sql, to_db = _login_statement(connection.dialect)
+    now = utcnow()
+    cursor = connection.connection.driver_connection.cursor()  # the driver's, not the ORM's
+    try:
+        cursor.execute(sql, (session_id, to_db(now) if to_db else now))
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    if row is None:
+        return None
+    row = tuple(row)
+    user_id = row[_USER_ID_AT]
+    known = _known_users.get(user_id)
+    if known is not None and known[0] == row:
+        return db.session.merge(known[1], load=False)
+    login = load_login_session(session_id)
+    if login is None:
+        return None
+    user = login.user
+    if len(_known_users) > 1000:
+        _known_users.clear()
+    # A detached copy of what was just loaded (with its department), for the next requests.
+    scratch = Session()
+    _known_users[user_id] = (row, scratch.merge(user, load=False))
+    scratch.expunge_all()
+    scratch.close()
+    return user
 
 
 def end_login_session(session_id: str, *, actor: User) -> None:

@@ -1,14 +1,18 @@
+from __future__ import annotations
+
 import secrets
-from datetime import datetime, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale, get_timezone
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.orm import joinedload
+from markupsafe import Markup
+from sqlalchemy.orm import aliased, joinedload
 
 from relq import access, nav
 from relq.access import EVERYONE, allow, get_case_or_404, require
@@ -53,13 +57,12 @@ from relq.cases.services import (
     transition_case,
     update_case,
 )
-from relq.db import db, transaction, utcnow
-from relq.i18n import translated
+from relq.db import db, snapshot_cache, statement_key, transaction, utcnow
+from relq.i18n import local_datetime, locale_code, translated, viewer_zone
 from relq.learning import suggest_department
-from relq.org.models import Department
+from relq.org.models import Department, User
 from relq.org.services import department_choices
-from relq.tags.forms import AddTagForm
-from relq.tags.services import tag_choices, tag_options, tags_of
+from relq.tags.services import tag_chips, tag_choices, tag_options
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 nav.register("cases.index", _l("Cases"), order=10)
@@ -79,7 +82,7 @@ def case_vocabulary():
 
 
 def _department_choices(empty_label: str) -> list[tuple[int, str]]:
-    return [(0, empty_label)] + department_choices(str(get_locale()))
+    return [(0, empty_label)] + department_choices(locale_code())
 
 
 def _day_start_utc(day) -> datetime:
@@ -87,62 +90,231 @@ def _day_start_utc(day) -> datetime:
 
 
 def _filters_from(form: FilterForm) -> CaseFilters:
-    statuses = form.status.data or ([] if form.scope.data == "all" else list(OPEN_STATUSES))
+    return _filters_of(_FilterValues.of(form))
+
+
+def _filters_of(v: _FilterValues) -> CaseFilters:
+    statuses = list(v.status) or ([] if v.scope == "all" else list(OPEN_STATUSES))
     return CaseFilters(
         statuses=statuses,
-        kinds=form.kind.data or [],
-        severities=form.severity.data or [],
-        channels=form.channel.data or [],
-        department_id=form.department.data or None,
-        assignee_id=current_user.id if form.mine.data else None,
-        tag_code=form.tag.data or "",
-        received_from=_day_start_utc(form.received_from.data) if form.received_from.data else None,
+        kinds=list(v.kind),
+        severities=list(v.severity),
+        channels=list(v.channel),
+        department_id=v.department or None,
+        assignee_id=current_user.id if v.mine else None,
+        tag_code=v.tag or "",
+        received_from=_day_start_utc(v.received_from) if v.received_from else None,
         received_until=(
-            _day_start_utc(form.received_until.data + timedelta(days=1))
-            if form.received_until.data
-            else None
+            _day_start_utc(v.received_until + timedelta(days=1)) if v.received_until else None
         ),
-        text=form.q.data or "",
-        sort=form.sort.data or "-received_at",
+        text=v.q or "",
+        sort=v.sort or "-received_at",
     )
 
 
 def _filter_form(formdata=None) -> FilterForm:
     form = FilterForm(formdata)
     form.department.choices = _department_choices(_("All departments"))
-    locale = str(get_locale())
+    locale = locale_code()
     form.tag.choices = [("", _("All tags"))] + tag_choices(locale)
     return form
+
+
+@dataclass(frozen=True)
+class _FilterValues:
+    """What the filter form shows: the values of a validated FilterForm, or the defaults."""
+
+    q: str | None = None
+    status: tuple = ()
+    kind: tuple = ()
+    severity: tuple = ()
+    channel: tuple = ()
+    department: int | None = 0
+    tag: str | None = ""
+    received_from: date | None = None
+    received_until: date | None = None
+    sort: str | None = "-received_at"
+    mine: bool = False
+    scope: str | None = "open"
+
+    @classmethod
+    def of(cls, form: FilterForm) -> _FilterValues:
+        return cls(
+            q=form.q.data,
+            status=tuple(form.status.data or ()),
+            kind=tuple(form.kind.data or ()),
+            severity=tuple(form.severity.data or ()),
+            channel=tuple(form.channel.data or ()),
+            department=form.department.data,
+            tag=form.tag.data,
+            received_from=form.received_from.data,
+            received_until=form.received_until.data,
+            sort=form.sort.data,
+            mine=bool(form.mine.data),
+            scope=form.scope.data,
+        )
+
+
+_DEFAULT_FILTERS = _FilterValues()
+
+
+def _parsed_filters(locale: str) -> tuple[_FilterValues, int] | None:
+    """The request's filters and page as the FilterForm reads and validates them, or None when
+    it does not accept them. Validation depends on the query string and the choice lists only,
+    so its outcome is kept per query string (per app, while the department and tag lists are
+    the same objects of their short caches, as for _filters_html)."""
+    departments, tags = department_choices(locale), tag_options(locale)
+    cache = current_app.extensions.setdefault("relq_case_filters_parsed", {})
+    hit = cache.get(request.query_string)
+    if hit is not None and hit[0] is departments and hit[1] is tags:
+        return hit[2]
+    form = _filter_form(request.args)
+    parsed = None
+    if form.validate():
+        parsed = (_FilterValues.of(form), max(1, min(form.page.data or 1, 10_000)))
+    if len(cache) > 500:
+        cache.clear()
+    cache[request.query_string] = (departments, tags, parsed)
+    return parsed
+
+
+def _macros():
+    """cases/_macros.html's macros, callable from here (no request context needed)."""
+    return current_app.jinja_env.get_template("cases/_macros.html").module
+
+
+def _filters_html(values: _FilterValues, locale: str) -> Markup:
+    """The filter form's HTML (cases/_macros.html `filter_form`), rendered once per language,
+    filter values and choice lists, then kept (per app: a different app may have other
+    departments). The department and tag choices are the objects of their own short caches
+    (relq.db.ttl_cache): when those are renewed, the form is rendered again."""
+    departments, tags = department_choices(locale), tag_options(locale)
+    cache = current_app.extensions.setdefault("relq_case_filters_html", {})
+    key = (locale, request.script_root, values)
+    hit = cache.get(key)
+    if hit is not None and hit[0] is departments and hit[1] is tags:
+        return hit[2]
+    html = _macros().filter_form(
+        values,
+        [(0, _("All departments"))] + departments,
+        [("", _("All tags"))] + [(code, label) for _id, code, label in tags],
+        list(translated(SORT_CHOICES).items()),
+        translated(STATUSES),
+        translated(KINDS),
+        translated(SEVERITIES),
+        translated(CHANNELS),
+    )
+    if len(cache) > 500:  # free text in the search box makes keys without end
+        cache.clear()
+    cache[key] = (departments, tags, html)
+    return html
+
+
+_RESPONSIBLE = aliased(Department)
+_ASSIGNEE = aliased(User)
+
+
+def _list_rows(query, *, offset: int, limit: int, locale: str) -> list[tuple]:
+    """The page of the list as the template unpacks it: only the columns it shows (no ORM
+    objects), labels and dates made here, once per row."""
+    page_query = (
+        query.with_only_columns(
+            Case.id,
+            Case.received_at,
+            Case.kind,
+            Case.severity,
+            Case.subject,
+            Case.status,
+            Case.channel,
+            _RESPONSIBLE.name_ja,
+            _RESPONSIBLE.name_en,
+            _ASSIGNEE.name,
+            maintain_column_froms=False,
+        )
+        .outerjoin(_RESPONSIBLE, _RESPONSIBLE.id == Case.responsible_department_id)
+        .outerjoin(_ASSIGNEE, _ASSIGNEE.id == Case.assignee_id)
+        .limit(limit)
+        .offset(offset)
+    )
+    kinds, severities = translated(KINDS), translated(SEVERITIES)
+    statuses, channels = translated(STATUSES), translated(CHANNELS)
+    ref = Case.ref.fget
+    en = locale == "en"
+    rows = []
+    for r in db.session.connection().execute(page_query):
+        department = r[8] if en else r[7]
+        rows.append(
+            (
+                r.id,
+                ref(r),
+                local_datetime(r.received_at),
+                kinds[r.kind],
+                r.severity,
+                severities[r.severity],
+                r.subject,
+                r.status,
+                statuses[r.status],
+                "—" if department is None else department,
+                r.name or "",
+                channels[r.channel],
+            )
+        )
+    return rows
 
 
 @bp.get("/")
 @allow(EVERYONE)
 def index():
-    form = _filter_form(request.args)
-    if not form.validate():
-        flash(_("Some filters were not understood and were ignored."), "warning")
-        form = _filter_form()
+    locale = locale_code()
+    parsed = None
+    if request.args:
+        parsed = _parsed_filters(locale)
+        if parsed is None:
+            flash(_("Some filters were not understood and were ignored."), "warning")
+    if parsed is None:  # the default filters: the list as most people first see it
+        values, page = _DEFAULT_FILTERS, 1
+        filters = CaseFilters(statuses=list(OPEN_STATUSES))
+    else:
+        values, page = parsed
+        filters = _filters_of(values)
     per_page = current_app.config["CASES_PER_PAGE"]
-    page = max(1, min(form.page.data or 1, 10_000))
-    query = filter_cases(current_user, _filters_from(form))
-    page_query = query.options(
-        joinedload(Case.responsible_department), joinedload(Case.assignee)
-    ).limit(per_page)
-    cases = db.session.scalars(page_query.offset((page - 1) * per_page)).unique().all()
-    total, exact = count_limited(query, current_app.config["CASE_COUNT_LIMIT"])
+    limit = current_app.config["CASE_COUNT_LIMIT"]
+    query = filter_cases(current_user, filters)
+
+    def page_and_count():
+        rows = _list_rows(query, offset=(page - 1) * per_page, limit=per_page, locale=locale)
+        rows_html = _macros().case_rows(rows, url_for("cases.index")) if rows else ""
+        return rows_html, len(rows), *count_limited(query, limit)
+
+    # The same query (its SQL names the viewer's scope and the filters) on the same data gives
+    # the same page: kept until the next commit to the database (relq.db.snapshot_cache).
+    statement = statement_key(query)
+    if statement is None:
+        rows_html, shown, total, exact = page_and_count()
+    else:
+        key = (
+            "cases.index",
+            statement,
+            page,
+            per_page,
+            limit,
+            locale,
+            str(viewer_zone()),
+            request.script_root,
+        )
+        rows_html, shown, total, exact = snapshot_cache(key, page_and_count)
     args = request.args.to_dict(flat=False)
     args.pop("page", None)
     return render_template(
         "cases/list.html",
-        form=form,
-        cases=cases,
+        filters_html=_filters_html(values, locale),
+        rows_html=rows_html,
         page=page,
         per_page=per_page,
         total=total,
         total_is_exact=exact,
-        has_next=page * per_page < total or (not exact and len(cases) == per_page),
+        has_next=page * per_page < total or (not exact and shown == per_page),
         query_args=args,
-        sort_choices=list(translated(SORT_CHOICES).items()),
     )
 
 
@@ -183,14 +355,16 @@ def new():
         try:
             with transaction():
                 case = create_case(current_user, data)
+                # read before the commit expires them (else a query to read them back)
+                ref, new_id = case.ref, case.id
         except DuplicateSubmission as duplicate:
             flash(_("This case was already saved as %(ref)s.", ref=duplicate.case.ref), "info")
             return redirect(url_for("cases.detail", case_id=duplicate.case.id))
         except MissingInput:
             form.responsible_department_id.errors.append(_("Choose an active department."))
         else:
-            flash(_("Case %(ref)s was saved.", ref=case.ref), "success")
-            return redirect(url_for("cases.detail", case_id=case.id))
+            flash(_("Case %(ref)s was saved.", ref=ref), "success")
+            return redirect(url_for("cases.detail", case_id=new_id))
     if request.method == "POST" and form.errors:
         flash(_("The case was not saved yet: please correct the marked fields."), "error")
         return render_template("cases/new.html", form=form), 422
@@ -214,19 +388,12 @@ def csrf_refused(error):
 def _detail_page(
     case, *, status=200, edit_form=None, note_form=None, transition_form=None, conflict=None
 ):
-    transition_form = transition_form or TransitionForm(formdata=None)
-    transition_form.department_id.choices = _department_choices(_("Choose a department"))
-    add_tag_form = None
-    if access.can_tag_case(current_user, case):
-        add_tag_form = AddTagForm(formdata=None)
-        locale = str(get_locale())
-        add_tag_form.tag_id.choices = [(i, label) for i, _code, label in tag_options(locale)]
-    assign_form = None
-    if access.can_assign(current_user, case):
-        assign_form = AssignForm(
-            formdata=None, version=case.version, assignee_id=case.assignee_id or 0
-        )
-        assign_form.assignee_id.choices = _assignee_choices(case)
+    """The case page. On a plain GET no WTForms object is built (four forms cost more than the
+    rest of the page): detail.html writes their few fields itself, with the choices made
+    here. A form that comes back with errors (`note_form`, `transition_form`) is shown as is."""
+    locale = locale_code()
+    can_tag = access.can_tag_case(current_user, case)
+    assignee_choices = _assignee_choices(case) if access.can_assign(current_user, case) else None
     department_suggestion = None
     if access.can_transition(current_user, case, "route"):
         found = suggest_department(case)
@@ -242,11 +409,14 @@ def _detail_page(
             case=case,
             timeline=case_timeline(case),
             transitions=access.allowed_transitions(current_user, case),
-            transition_form=transition_form,
-            note_form=note_form or NoteForm(formdata=None),
-            assign_form=assign_form,
-            case_tags=tags_of(case.id),
-            add_tag_form=add_tag_form,
+            department_choices=_department_choices(_("Choose a department")),
+            transition_errors=transition_form.errors if transition_form is not None else {},
+            note_form=note_form,
+            assignee_choices=assignee_choices,
+            case_tags=tag_chips(case.id, locale),
+            add_tag_choices=(
+                [(i, label) for i, _code, label in tag_options(locale)] if can_tag else None
+            ),
             conflict=conflict,
             TRANSITIONS=TRANSITIONS,
             panels=panels_for(case, current_user),
@@ -255,10 +425,26 @@ def _detail_page(
     )
 
 
+# What the case page shows of a case, loaded with it in one query (each would otherwise be a
+# query of its own when the template first touches it).
+_CASE_PAGE_LOADS = (
+    joinedload(Case.intake_department),
+    joinedload(Case.responsible_department),
+    joinedload(Case.created_by),
+    joinedload(Case.assignee),
+    joinedload(Case.customer),
+)
+
+
 @bp.get("/<int:case_id>")
 @allow(EVERYONE)
 def detail(case_id: int):
-    case = get_case_or_404(case_id, current_user)
+    # = get_case_or_404 (the same door: visible_cases), with the page's related rows
+    case = db.session.scalar(
+        access.visible_cases(current_user).where(Case.id == case_id).options(*_CASE_PAGE_LOADS)
+    )
+    if case is None:
+        abort(404)
     return _detail_page(case)
 
 
@@ -317,7 +503,11 @@ def note(case_id: int):
 
 
 def _assignee_choices(case) -> list[tuple[int, str]]:
-    return [(0, _("Nobody"))] + [(u.id, u.name) for u in assignable_users(case)]
+    # Who may hold a case depends on its two departments and on the users' rows only: the
+    # same few lists for every case page, kept until the next commit (relq.db.snapshot_cache).
+    key = ("assignable", case.intake_department_id, case.responsible_department_id)
+    people = snapshot_cache(key, lambda: [(u.id, u.name) for u in assignable_users(case)])
+    return [(0, _("Nobody")), *people]
 
 
 @bp.post("/<int:case_id>/assign")

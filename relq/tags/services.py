@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam, func, select
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from relq import access, nlp
@@ -170,6 +170,57 @@ def save_tag(data: TagInput, *, actor: User, tag: Tag | None = None) -> Tag:
 
 
 # ---- suggestions ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TagChip:
+    """A tag of a case as the case page shows it (see tag_chips)."""
+
+    tag_id: int
+    code: str
+    label: str
+    state: str
+    source: str
+    confidence: float | None
+    reasons: list
+
+
+_PARENT_TAG = aliased(Tag)
+# Built once, with the case as a parameter: SQLAlchemy then finds its compiled form by the
+# statement's own memoised cache key, instead of building and hashing the query every view.
+_TAG_CHIPS = (
+    select(
+        CaseTag.tag_id,
+        Tag.code,
+        Tag.name_ja,
+        Tag.name_en,
+        _PARENT_TAG.name_ja,
+        _PARENT_TAG.name_en,
+        CaseTag.state,
+        CaseTag.source,
+        CaseTag.confidence,
+        CaseTag.reasons,
+    )
+    .join(Tag, Tag.id == CaseTag.tag_id)
+    .outerjoin(_PARENT_TAG, _PARENT_TAG.id == Tag.parent_id)
+    .where(CaseTag.case_id == bindparam("case_id"))
+    .order_by(CaseTag.state, CaseTag.id)
+)
+
+
+def tag_chips(case_id: int, locale: str) -> list[TagChip]:
+    """The case's tags as `tags_of` orders them, with their labels ("Category › Tag"), read
+    as plain rows in one query: the case page shows them on every view."""
+    rows = db.session.execute(_TAG_CHIPS, {"case_id": case_id})
+    en = locale == "en"
+    chips = []
+    for tag_id, code, ja, en_, parent_ja, parent_en, state, source, confidence, reasons in rows:
+        label = en_ if en else ja
+        parent_name = parent_en if en else parent_ja
+        if parent_name is not None:
+            label = f"{parent_name} › {label}"
+        chips.append(TagChip(tag_id, code, label, state, source, confidence, reasons or []))
+    return chips
 
 
 def tags_of(case_id: int) -> list[CaseTag]:

@@ -5,9 +5,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-# The browser test of this folder uses the browser folder's fixtures.
-from tests.browser.conftest import browser, live_server, page  # noqa: F401
-
 JST = ZoneInfo("Asia/Tokyo")
 
 
