@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 from relq import access, events
 from relq.audit.services import apply_changes
 from relq.cases.models import Case
-from relq.db import db, transaction_cache
+from relq.db import after_commit, db, ttl_cache
 from relq.deadlines.calendar import (
     add_business_minutes,
     business_minutes_between,
@@ -41,17 +41,12 @@ class PolicyError(Exception):
         self.code = code
 
 
+@ttl_cache(seconds=30)
 def policies() -> dict[int, PolicyMinutes]:
-    """The policy in force per severity: the admin's row, or the default when it is missing."""
-
-    def load() -> dict[int, PolicyMinutes]:
-        rows = {p.severity: p.minutes for p in db.session.scalars(select(DeadlinePolicy))}
-        return {
-            severity: rows.get(severity, default) for severity, default in DEFAULT_POLICIES.items()
-        }
-
-    # Read once per transaction: creating a case starts up to three clocks.
-    return transaction_cache("deadline_policies", load)
+    """The policy in force per severity: the admin's row, or the default when it is missing.
+    Every intake reads it, an admin rarely changes it: kept 30 s (at once in this process)."""
+    rows = {p.severity: p.minutes for p in db.session.scalars(select(DeadlinePolicy))}
+    return {severity: rows.get(severity, default) for severity, default in DEFAULT_POLICIES.items()}
 
 
 def policy_for(severity: int) -> PolicyMinutes:
@@ -99,7 +94,8 @@ def update_policy(severity: int, minutes: PolicyMinutes, *, actor: User) -> Dead
         actor=actor,
         entity_type="deadline_policy",
     )
-    db.session.info.get("transaction_cache", {}).pop("deadline_policies", None)
+    policies.clear()
+    after_commit(policies.clear)
     return policy
 
 
@@ -226,16 +222,15 @@ def start_case_clocks(case: Case, *, now: datetime, routed: bool | None = None) 
     """A new case: the front line's first response and the resolution run from the customer's
     contact; the owner's acknowledgement from now if the case was routed as it was logged
     (`routed`: whether it was, when the case's status says more than that, as in the demo)."""
-    running = _open_clocks(case.id)
+
     starts = [
         ("first_response", case.received_at, None),
         ("resolution", case.received_at, case.responsible_department_id),
     ]
     if case.status == "routed" if routed is None else routed:
         starts.append(("acknowledge", now, case.responsible_department_id))
-    for kind, started_at, department_id in starts:
-        if kind not in running:
-            _new_clock(case, kind, started_at=started_at, department_id=department_id)
+    for kind, started_at, department_id in starts:  # a case being logged has no clock yet
+        _new_clock(case, kind, started_at=started_at, department_id=department_id)
     db.session.flush()
 
 
