@@ -13,7 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from relq import nlp
 from relq.analysis.models import CaseAnalysis
 from relq.cases.models import Case, Note
-from relq.db import after_commit, db, utcnow
+from relq.db import after_commit, db, transaction_cache, utcnow
 from relq.tags.services import suggest_tags
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,9 @@ MAX_ATTEMPTS = 5
 def request_analysis(case: Case) -> None:
     """Mark the case for (re-)analysis and queue it once the transaction has committed (once,
     however often the transaction asks: intake asks for the case and for its first note)."""
+    requested = transaction_cache("analysis.requested", set)
+    if case.id is not None and case.id in requested:
+        return  # already marked in this transaction
     session = db.session()
     now = utcnow()
     row = session.identity_map.get(inspect(CaseAnalysis).identity_key_from_primary_key([case.id]))
@@ -51,6 +54,7 @@ def request_analysis(case: Case) -> None:
     from relq.analysis.queue import enqueue
 
     case_id = case.id
+    requested.add(case_id)
     after_commit(lambda: enqueue(case_id), key=("analysis", case_id))
 
 
