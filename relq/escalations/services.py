@@ -104,17 +104,7 @@ def check_case(case: Case, *, texts_changed: bool = True, now: datetime | None =
             )
         )
         # One open escalation per customer is enough: the next case joins it, not a new one.
-        already_open = db.session.scalar(
-            select(Escalation.id)
-            .join(Case, Case.id == Escalation.case_id)
-            .where(
-                Case.customer_id == case.customer_id,
-                Escalation.reason == "repeat_customer",
-                Escalation.closed_at.is_(None),
-            )
-            .limit(1)
-        )
-        if count >= REPEAT_CUSTOMER.cases and already_open is None:
+        if count >= REPEAT_CUSTOMER.cases and not _repeat_escalation_open(case.customer_id):
             raised.append(
                 raise_escalation(
                     case,
@@ -124,6 +114,22 @@ def check_case(case: Case, *, texts_changed: bool = True, now: datetime | None =
                 )
             )
     return [e for e in raised if e is not None]
+
+
+def _repeat_escalation_open(customer_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(Escalation.id)
+            .join(Case, Case.id == Escalation.case_id)
+            .where(
+                Case.customer_id == customer_id,
+                Escalation.reason == "repeat_customer",
+                Escalation.closed_at.is_(None),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def visible_escalations(user: User) -> Select:
