@@ -100,6 +100,21 @@ def case_scope(user: User) -> ColumnElement[bool]:
     return false()
 
 
+def can_see_case(user: User, case: Case) -> bool:
+    """`case_scope` for one loaded case, answered without asking the database: for code that
+    decides about many cases at once (who may be told about a case). Must agree with
+    `case_scope`; tests/test_access_matrix.py checks that it does, role by role."""
+    if not user.is_active:
+        return False
+    if user.role in ("executive", "admin"):
+        return True
+    if user.role == "operator":
+        return bool(case.intake_department.is_customer_contact)
+    if user.role == "lead":
+        return user.department_id in (case.responsible_department_id, case.intake_department_id)
+    return False
+
+
 def visible_cases(user: User) -> Select:
     return select(Case).where(case_scope(user))
 

@@ -224,3 +224,42 @@ def test_get_never_changes_state(app, org, login_as, session):
             c.get(url)
     db.session.rollback()
     assert snapshot() == before
+
+
+def test_can_see_case_agrees_with_the_case_scope(org, session):
+    """`access.can_see_case` (one loaded case, no query) answers as `case_scope` does, for
+    every role and department against cases taken in and routed in every way."""
+    import sqlalchemy as sa
+
+    from relq.access import can_see_case, case_scope
+    from relq.cases.models import Case
+    from relq.org.models import User
+    from tests.factories import make_department, make_user
+
+    shop = make_department("shop", "店舗", "Shop", contact=True)
+    shop_operator = make_user("operator", shop)
+    cases = [
+        make_case(org.operator),
+        make_case(org.operator, department=org.qa),
+        make_case(org.operator, department=org.logistics),
+        make_case(shop_operator),
+        make_case(shop_operator, department=org.qa),
+    ]
+    shop.is_customer_contact = False  # no longer a contact desk: its cases leave the operators'
+    session.flush()
+    users = session.scalars(sa.select(User)).all()
+    inactive = make_user("lead", org.qa)
+    inactive.is_active = False
+    session.flush()
+    for user in [*users, inactive]:
+        in_scope = set(
+            session.scalars(
+                sa.select(Case.id).where(case_scope(user), Case.id.in_([c.id for c in cases]))
+            )
+        )
+        for case in cases:
+            assert can_see_case(user, case) == (case.id in in_scope), (
+                user.role,
+                user.email,
+                case.id,
+            )
