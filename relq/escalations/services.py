@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import abort
-from sqlalchemy import Select, and_, func, insert, or_, select, update
+from sqlalchemy import Select, and_, func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import make_transient_to_detached
 
 from relq import access, events
 from relq.audit.services import apply_changes, record
@@ -15,6 +18,8 @@ from relq.db import db, utcnow
 from relq.escalations.models import OUTCOMES, REASONS, Escalation, EscalationComment
 from relq.org.models import User
 from relq.themes.models import SurgeAlert
+
+_dialect_insert = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
 
 
 def raise_escalation(
@@ -29,30 +34,36 @@ def raise_escalation(
     raised for them (open or closed): returns the new escalation, or None."""
     if reason not in REASONS:
         raise ValueError(reason)
-    existing = (
-        select(Escalation.id).where(Escalation.case_id == case.id, Escalation.reason == reason)
-        if case is not None
-        else select(Escalation.id).where(Escalation.surge_alert_id == surge_alert_id)
-    )
-    # Neither question nor insert needs the rows other receivers left pending (a tick's burst of
+    values = {
+        "case_id": case.id if case is not None else None,
+        "surge_alert_id": surge_alert_id,
+        "reason": reason,
+        "level": REASONS[reason].level,
+        "department_id": case.responsible_department_id if case is not None else None,
+        "detail": detail[:300],
+        "opened_at": now or utcnow(),
+        "decision": "",
+    }
+    # One statement: the unique indexes say whether it was raised already (no row comes back
+    # then). It needs none of the rows other receivers left pending (a tick's burst of
     # notifications): they go in one batch at the next flush instead of one by one here.
+    if case is not None:
+        target, where = ["case_id", "reason"], "case_id IS NOT NULL"
+    else:
+        target, where = ["surge_alert_id"], "surge_alert_id IS NOT NULL"
+    statement = (
+        _dialect_insert[db.session.get_bind().dialect.name](Escalation)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=target, index_where=text(where))
+    )
     with db.session.no_autoflush:
-        if db.session.scalar(existing) is not None:
-            return None
-        escalation_id = db.session.execute(
-            insert(Escalation)
-            .values(
-                case_id=case.id if case is not None else None,
-                surge_alert_id=surge_alert_id,
-                reason=reason,
-                level=REASONS[reason].level,
-                department_id=case.responsible_department_id if case is not None else None,
-                detail=detail[:300],
-                opened_at=now or utcnow(),
-            )
-            .returning(Escalation.id)
-        ).scalar_one()
-        escalation = db.session.get(Escalation, escalation_id)
+        escalation_id = db.session.execute(statement.returning(Escalation.id)).scalar()
+    if escalation_id is None:
+        return None
+    # The row as inserted, made persistent without reading it back.
+    escalation = Escalation(id=escalation_id, **values)
+    make_transient_to_detached(escalation)
+    db.session.add(escalation)
     record(
         "escalation.opened",
         actor=None,
