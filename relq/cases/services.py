@@ -127,8 +127,7 @@ def find_or_create_customer(data: CustomerInput) -> Customer | None:
                 existing.name = data.name
             return existing
     customer = Customer(name=data.name.strip() or None, email=email, phone=phone)
-    db.session.add(customer)
-    db.session.flush()
+    db.session.add(customer)  # inserted with the case that refers to it
     return customer
 
 

@@ -231,7 +231,7 @@ def start_case_clocks(case: Case, *, now: datetime, routed: bool | None = None) 
         starts.append(("acknowledge", now, case.responsible_department_id))
     for kind, started_at, department_id in starts:  # a case being logged has no clock yet
         _new_clock(case, kind, started_at=started_at, department_id=department_id)
-    db.session.flush()
+    # Not flushed here: they go in with the intake's next statement, in one batch.
 
 
 def meet(case: Case, kind: str, *, now: datetime) -> CaseDeadline | None:
