@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 from pathlib import Path
 
@@ -22,8 +21,10 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 ROOT = Path(__file__).resolve().parent.parent
-# Capabilities of the routing wave: each has `views.bp`, and may have `events.connect()`.
+# Capabilities of the routing wave: each has `views.bp`; those of LISTENERS also receive the
+# case's events (`events.connect()`), in this order.
 CAPABILITIES = ("answers", "deadlines", "escalations", "notify", "harassment", "thanks")
+LISTENERS = ("answers", "deadlines", "escalations", "notify")
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -93,8 +94,7 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     app.register_blueprint(routing_bp)
     app.register_blueprint(themes_bp)
     for capability in CAPABILITIES:
-        if importlib.util.find_spec(f"relq.{capability}.views") is not None:
-            app.register_blueprint(importlib.import_module(f"relq.{capability}.views").bp)
+        app.register_blueprint(importlib.import_module(f"relq.{capability}.views").bp)
     app.cli.add_command(cli)
     register_error_pages(app)
 
@@ -133,9 +133,8 @@ def create_app(config: str | type | dict | None = None) -> Flask:
 def connect_events() -> None:
     """Connect each capability's receivers of relq.events (connecting twice is harmless)."""
 
-    for capability in CAPABILITIES:
-        if importlib.util.find_spec(f"relq.{capability}.events") is not None:
-            importlib.import_module(f"relq.{capability}.events").connect()
+    for capability in LISTENERS:
+        importlib.import_module(f"relq.{capability}.events").connect()
 
 
 def init_templates(app: Flask) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
 
 import click
 from flask import current_app
@@ -250,11 +249,7 @@ def tick_command(retrain_after_hours: int) -> None:
     for capability in TICK_STEPS:
         # Each step is idempotent and commits its own work: one failing step does not undo
         # what the others did, and the next tick retries it.
-        if importlib.util.find_spec(f"relq.{capability}.services") is None:
-            continue
         module = importlib.import_module(f"relq.{capability}.services")
-        if not hasattr(module, "tick"):
-            continue
         with transaction():
             steps[capability] = module.tick(utcnow())
     refresh_planner_statistics()
