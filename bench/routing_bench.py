@@ -48,10 +48,9 @@ def run(cases: int, extra: int) -> dict:
     from relq import create_app
     from relq.cases.services import CaseInput, create_case
     from relq.db import db, transaction, utcnow
-    from relq.demo.corpus import DEPARTMENTS, USERS, generate_cases
-    from relq.demo.loader import DEMO_RULES
-    from relq.org.models import Department, User
-    from relq.org.services import DepartmentInput, UserInput, create_department, create_user
+    from relq.demo.corpus import generate_cases
+    from relq.demo.loader import DEMO_RULES, load_demo_organisation
+    from relq.org.models import User
     from relq.routing.models import RoutingRule
     from relq.routing.services import RuleInput, save_rule
     from relq.tags.services import seed_default_tags
@@ -67,26 +66,8 @@ def run(cases: int, extra: int) -> dict:
     with app.app_context():
         upgrade()
         with transaction():
-            for d in DEPARTMENTS:
-                create_department(
-                    DepartmentInput(
-                        d["code"], d["name_ja"], d["name_en"], d["is_customer_contact"]
-                    ),
-                    actor=None,
-                )
-            codes = {d.code: d.id for d in db.session.scalars(db.select(Department))}
-            for u in USERS:
-                create_user(
-                    UserInput(
-                        u["email"],
-                        u["name"],
-                        u["role"],
-                        codes[u["department"]],
-                        u["locale"],
-                        "bench-password",
-                    ),
-                    actor=None,
-                )
+            departments, _users = load_demo_organisation("bench-password")
+            codes = {code: d.id for code, d in departments.items()}
             seed_default_tags()
         operator = db.session.scalar(db.select(User).where(User.role == "operator"))
         admin = db.session.scalar(db.select(User).where(User.role == "admin"))

@@ -45,9 +45,9 @@ def build(n: int, path: Path) -> dict:
     from relq.analysis.models import CaseAnalysis
     from relq.cases.models import Case, Note
     from relq.db import db, transaction, utcnow
-    from relq.demo.corpus import DEPARTMENTS, USERS, generate_cases
-    from relq.org.models import Department, User
-    from relq.org.services import DepartmentInput, UserInput, create_department, create_user
+    from relq.demo.corpus import generate_cases
+    from relq.demo.loader import load_demo_organisation
+    from relq.org.models import User
 
     if path.exists():
         path.unlink()
@@ -56,26 +56,8 @@ def build(n: int, path: Path) -> dict:
     with app.app_context():
         upgrade()
         with transaction():
-            for d in DEPARTMENTS:
-                create_department(
-                    DepartmentInput(
-                        d["code"], d["name_ja"], d["name_en"], d["is_customer_contact"]
-                    ),
-                    actor=None,
-                )
-            codes = {d.code: d.id for d in db.session.scalars(db.select(Department))}
-            for u in USERS:
-                create_user(
-                    UserInput(
-                        u["email"],
-                        u["name"],
-                        u["role"],
-                        codes[u["department"]],
-                        u["locale"],
-                        "bench-password-1",
-                    ),
-                    actor=None,
-                )
+            departments, _users = load_demo_organisation("bench-password-1")
+            codes = {code: d.id for code, d in departments.items()}
         operator = db.session.scalar(db.select(User).where(User.role == "operator"))
         corpus = generate_cases(n, now=utcnow())
         nlp.warm_up()

@@ -137,29 +137,34 @@ DECLINE_TEXTS = {
 }
 
 
-def load_demo(n_cases: int = 600, *, progress: Callable[[int], None] | None = None) -> list[User]:
-    password = current_app.config["DEMO_PASSWORD"]
+def load_demo_organisation(password: str) -> tuple[dict[str, Department], list[User]]:
+    """The demo's departments (by code) and users, all with `password`: also the organisation
+    the benchmarks log their cases in."""
     departments: dict[str, Department] = {}
     for d in DEPARTMENTS:
         departments[d["code"]] = create_department(
             DepartmentInput(d["code"], d["name_ja"], d["name_en"], d["is_customer_contact"]),
             actor=None,
         )
-    users: list[User] = []
-    for u in USERS:
-        users.append(
-            create_user(
-                UserInput(
-                    u["email"],
-                    u["name"],
-                    u["role"],
-                    departments[u["department"]].id,
-                    u["locale"],
-                    password,
-                ),
-                actor=None,
-            )
+    users = [
+        create_user(
+            UserInput(
+                u["email"],
+                u["name"],
+                u["role"],
+                departments[u["department"]].id,
+                u["locale"],
+                password,
+            ),
+            actor=None,
         )
+        for u in USERS
+    ]
+    return departments, users
+
+
+def load_demo(n_cases: int = 600, *, progress: Callable[[int], None] | None = None) -> list[User]:
+    departments, users = load_demo_organisation(current_app.config["DEMO_PASSWORD"])
     seed_default_tags()
     admin = next(u for u in users if u.role == "admin")
     for name, code, conditions in DEMO_RULES:
