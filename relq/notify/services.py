@@ -133,13 +133,8 @@ def _leads_of(department_id: int | None) -> ColumnElement[bool]:
 def notify_routed(
     case: Case, *, actor: User | None, action: str = "route", reason: str = ""
 ) -> list[Notification]:
-    """Tell the leads of the case's (new) department it was routed to them."""
-    # Routing by rules at intake announces both the transition and the creation: tell once.
-    told = transaction_cache("notify.routed", set)
-    key = (case.id, case.responsible_department_id)
-    if key in told:
-        return []
-    told.add(key)
+    """Tell the leads of the case's (new) department it was routed to them. (A case is
+    announced as created before a routing rule routes it, so it is told once either way.)"""
     return notify(
         "routed",
         lambda: _leads_of(case.responsible_department_id),
