@@ -155,12 +155,15 @@ def comment(escalation_id: int):
     form = CommentForm()
     if not form.validate_on_submit():
         return _detail_page(escalation, status=422, comment_form=form)
-    with transaction():
-        comment_on(
-            get_escalation_or_404(escalation_id, current_user),
-            actor=current_user,
-            body=form.body.data,
-        )
+    try:
+        with transaction():
+            comment_on(
+                get_escalation_or_404(escalation_id, current_user),
+                actor=current_user,
+                body=form.body.data,
+            )
+    except EscalationError:  # closed meanwhile
+        abort(409)
     flash(_("Your comment was added."), "success")
     return redirect(url_for("escalations.detail", escalation_id=escalation_id))
 
@@ -175,12 +178,15 @@ def owner(escalation_id: int):
     if not form.validate_on_submit():
         flash(_("Choose someone from the list."), "error")
         return redirect(url_for("escalations.detail", escalation_id=escalation_id))
-    with transaction():
-        assign_owner(
-            get_escalation_or_404(escalation_id, current_user),
-            actor=current_user,
-            owner_id=form.owner_id.data or None,
-        )
+    try:
+        with transaction():
+            assign_owner(
+                get_escalation_or_404(escalation_id, current_user),
+                actor=current_user,
+                owner_id=form.owner_id.data or None,
+            )
+    except EscalationError:  # closed meanwhile
+        abort(409)
     flash(_("The owner was updated."), "success")
     return redirect(url_for("escalations.detail", escalation_id=escalation_id))
 
