@@ -15,10 +15,6 @@ from relq.auth.models import LoginFailure, LoginSession
 from relq.db import db, utcnow
 from relq.org.models import Department, User
 
-# A hash to compare against when the e-mail is unknown, so that timing does not reveal
-# which accounts exist.
-_DUMMY_HASH = generate_password_hash("relq-no-such-user", method="pbkdf2:sha256:1000")
-
 MIN_PASSWORD_LENGTH = 10
 
 
@@ -45,6 +41,21 @@ def hash_password(password: str) -> str:
     )
 
 
+# Hashes of no one's password, per hashing method, compared against when the e-mail is
+# unknown: made by the method real passwords are hashed with, so that an unknown address costs
+# what a wrong password costs and timing does not tell which accounts exist.
+_dummy_hashes: dict[str | None, str] = {}
+
+
+def _dummy_hash() -> str:
+    """A hash of a random password made by the configured method (made once per method)."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD")
+    found = _dummy_hashes.get(method)
+    if found is None:
+        found = _dummy_hashes[method] = hash_password(secrets.token_urlsafe(24))
+    return found
+
+
 def _is_throttled(email: str, ip: str | None) -> bool:
     window_start = utcnow() - current_app.config["LOGIN_FAILURE_WINDOW"]
     limit = current_app.config["LOGIN_MAX_FAILURES"]
@@ -69,7 +80,7 @@ def authenticate(email: str, password: str, *, ip: str | None) -> User | None:
         minutes = int(current_app.config["LOGIN_FAILURE_WINDOW"].total_seconds() // 60)
         raise LoginThrottled(minutes)
     user = db.session.scalar(select(User).where(User.email == email))
-    ok = check_password_hash(user.password_hash if user else _DUMMY_HASH, password or "")
+    ok = check_password_hash(user.password_hash if user else _dummy_hash(), password or "")
     if user is None or not ok or not user.is_active:
         db.session.add(LoginFailure(email=email[:254], ip=ip))
         db.session.flush()
