@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from .pipelines import en_lemma_lookup, get_pipeline
-from .text import detect_language, normalize, normalize_token
+from .text import detect_language, lowercase_ascii, name_spans, normalize, normalize_token
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -35,7 +35,8 @@ class Analysis:
     - ``tokens``: surface forms of all tokens (punctuation included, whitespace excluded).
     - ``lemmas``: dictionary forms of content words (nouns, proper nouns, verbs, adjectives),
       in text order with repeats; stop words, particles, auxiliaries, numbers, punctuation
-      removed.
+      removed. Model numbers and acronyms are one lemma each, as written (lower-cased):
+      ``cx-60``, ``abs``; see ``text.name_spans``.
     - ``keyphrases``: short noun phrases, deduplicated, in order of first appearance
       (ja: compounds such as 電気ケトル, single nouns such as 熱湯 / 返金; en: lower-cased
       noun chunks with a singular head, e.g. ``kettle lid``).
@@ -132,11 +133,43 @@ def _ja_kind_and_content(
     return _OTHER, False  # particles, auxiliaries, adverbs, pronouns, conjunctions...
 
 
-def _ja_tokens(doc: Doc, out: list[_Tok]) -> None:
+# The part of speech a model number or acronym gets in Japanese text: a proper noun, so that
+# it joins a compound (cx-60ブレーキ) like any product name.
+_NAME_TAG = "名詞-固有名詞-一般"
+
+
+def _names(doc: Doc, spans: dict[int, int]) -> dict[int, tuple[int, str]]:
+    """Token index → (index after the last token, text) of each name span that starts and
+    ends on token boundaries (Sudachi splits cx-60 into cx / - / 60)."""
+    found: dict[int, tuple[int, str]] = {}
+    if not spans:
+        return found
+    for t in doc:
+        end = spans.get(t.idx)
+        if end is None:
+            continue
+        stop = t.i
+        while stop < len(doc) and doc[stop].idx + len(doc[stop].text) < end:
+            stop += 1
+        if stop < len(doc) and doc[stop].idx + len(doc[stop].text) == end:
+            found[t.i] = (stop + 1, doc.text[t.idx : end])
+    return found
+
+
+def _ja_tokens(doc: Doc, out: list[_Tok], spans: dict[int, int]) -> None:
     en_table = None
     prev_kind = _SPACE
     prev_tag = ""
+    names = _names(doc, spans)
+    skip_to = 0
     for t in doc:
+        if t.i < skip_to:
+            continue
+        if t.i in names:
+            skip_to, name = names[t.i]
+            out.append(_Tok(name, name, name, _NOUN, True, _NAME_TAG))
+            prev_kind, prev_tag = _NOUN, _NAME_TAG
+            continue
         surface = t.text
         tag = t.tag_
         if surface.isspace():
@@ -224,8 +257,16 @@ _EN_IRREGULAR_PLURALS = _wordset(
 )
 
 
-def _en_tokens(doc: Doc, out: list[_Tok]) -> None:
+def _en_tokens(doc: Doc, out: list[_Tok], spans: dict[int, int]) -> None:
+    names = _names(doc, spans)
+    skip_to = 0
     for t in doc:
+        if t.i < skip_to:
+            continue
+        if t.i in names:
+            skip_to, name = names[t.i]
+            out.append(_Tok(name, name, name, _NOUN, True))
+            continue
         surface = t.text
         if surface.isspace():
             out.append(_Tok(surface, surface, surface, _SPACE, False))
@@ -340,15 +381,23 @@ def _resolve_language(text: str, language: str | None) -> str:
     return code
 
 
-def _tokens_of(normalized: str, language: str) -> list[_Tok]:
+def _tokens_of(
+    normalized: str, language: str, spans: list[tuple[int, int]] | None = None
+) -> list[_Tok]:
+    """Tokens of the normalised text; each of `spans` (model numbers, acronyms: see
+    ``name_spans``) becomes one content token whose lemma is its own text."""
     pipeline = get_pipeline(language)
     toks: list[_Tok] = []
+    offset = 0
     for chunk in _chunks(normalized):
         doc = pipeline(chunk)
+        end = offset + len(chunk)
+        here = {s - offset: e - offset for s, e in spans or () if offset <= s and e <= end}
         if language == "ja":
-            _ja_tokens(doc, toks)
+            _ja_tokens(doc, toks, here)
         else:
-            _en_tokens(doc, toks)
+            _en_tokens(doc, toks, here)
+        offset = end
     return toks
 
 
@@ -359,11 +408,12 @@ def analyse(text: str, *, language: str | None = None) -> Analysis:
     ``NLPUnavailable`` if the pipeline cannot be loaded or fails, ``ValueError`` for an
     unsupported language.
     """
-    normalized = normalize(text)
+    cased = normalize(text, lowercase=False)
+    normalized = lowercase_ascii(cased)
     lang = _resolve_language(normalized, language)
     if not normalized:
         return Analysis(lang, "", (), (), (), (), "")
-    toks = _tokens_of(normalized, lang)
+    toks = _tokens_of(normalized, lang, name_spans(cased))
     keyphrases = _ja_keyphrases(toks) if lang == "ja" else _en_keyphrases(toks)
     return Analysis(
         language=lang,

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["detect_language", "normalize", "normalize_token"]
+__all__ = ["detect_language", "name_spans", "normalize", "normalize_token"]
 
 # Kana that survive NFKC but have a modern equivalent customers and admins actually type.
 _KANA_VARIANTS = str.maketrans(
@@ -68,8 +68,44 @@ def normalize(text: str, *, lowercase: bool = True) -> str:
     text = _COUNTER_KE.sub("ヶ", text)
     text = _WHITESPACE.sub(" ", text).strip()
     if lowercase:
-        text = text.translate(_ASCII_LOWER)
+        text = lowercase_ascii(text)
     return text
+
+
+def lowercase_ascii(text: str) -> str:
+    """A–Z lowercased, nothing else: ``normalize(t) == lowercase_ascii(normalize(t,
+    lowercase=False))``, at the same offsets."""
+    return text.translate(_ASCII_LOWER)
+
+
+# Model numbers and codes: letters, an optional dash, then a digit (CX-60, KT-200, E03, PS5),
+# with further dash-joined parts (ABC-12-X). Letters alone (wi-fi) or digits first (500ml,
+# 2nd) are not names.
+_MODEL_NUMBER = re.compile(
+    r"(?<![A-Za-z0-9])[A-Za-z]{1,8}-?[0-9][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*(?![A-Za-z0-9])"
+)
+# Acronyms as the writer capitalised them: ABS, ATM, USB (not "Abs", not "abs").
+_ACRONYM = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2,6}(?![A-Za-z0-9])")
+_ASCII_LETTER = re.compile(r"[A-Za-z]")
+
+
+def name_spans(cased: str) -> list[tuple[int, int]]:
+    """(start, end) of the model numbers and acronyms in ``normalize(text, lowercase=False)``,
+    in order, not overlapping: the words a lemmatiser must keep whole, because 「CX-60」 and
+    「CX-5」 are different products and 「ABS」 is not the plural of "ab". The offsets are also
+    those of ``normalize(text)``, which only lowercases the same string.
+
+    Acronyms need the writer's capitals, so a text written all in capitals (shouting, or a
+    form that upper-cases everything) has model numbers but no acronyms.
+    """
+    spans = [m.span() for m in _MODEL_NUMBER.finditer(cased)]
+    letters = _ASCII_LETTER.findall(cased)
+    upper = sum(1 for ch in letters if ch <= "Z")
+    if upper and (upper <= len(letters) // 2 or upper <= 12):
+        taken = {i for start, end in spans for i in range(start, end)}
+        spans += [m.span() for m in _ACRONYM.finditer(cased) if m.start() not in taken]
+        spans.sort()
+    return spans
 
 
 @lru_cache(maxsize=65536)
