@@ -1,10 +1,12 @@
 """Headers every response carries. No inline script or style is needed by any page, so the
-content security policy can forbid them. And the CSRF token the pages carry."""
+content security policy can forbid them. The CSRF token the pages carry. And ids in URLs that
+the database can hold."""
 
 import time
 
 from flask import Flask, Response, current_app, g, session
 from flask_wtf.csrf import generate_csrf
+from werkzeug.routing import IntegerConverter
 
 CSP = "; ".join(
     (
@@ -65,7 +67,26 @@ def csrf_token() -> str:
     return token
 
 
+# ---- ids in URLs -------------------------------------------------------------------------------
+#
+# Every id column is an Integer: 32 bits signed on PostgreSQL. A larger number in a URL names no
+# row, yet the database refuses to compare a column with it (integer out of range on
+# PostgreSQL, OverflowError on SQLite): a 500. Ids start at 1.
+
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """Flask's `int` converter, bounded to 1..MAX_ID unless a rule says otherwise: a number
+    outside does not match, and the URL answers 404."""
+
+    def __init__(self, map, fixed_digits=0, min=1, max=MAX_ID, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
 def init_security(app: Flask) -> None:
+    # Before any blueprint is registered: a rule binds its converters when it is added.
+    app.url_map.converters["int"] = IdConverter
     app.after_request(add_security_headers)
     # (after CSRFProtect.init_app, which installed generate_csrf under this name)
     app.jinja_env.globals["csrf_token"] = csrf_token
