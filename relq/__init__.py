@@ -63,12 +63,11 @@ def create_app(config: str | type | dict | None = None) -> Flask:
 
     from relq import models  # noqa: F401  (every model, for Alembic and relationships)
     from relq.access import check_endpoints_declared, enforce_endpoint_access
-    from relq.db import db, init_db, ttl_cache
+    from relq.db import db, init_db
     from relq.i18n import init_i18n
     from relq.security import init_security
 
     init_db(app)
-    ttl_cache.clear_all()
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     init_login(app)

@@ -94,67 +94,16 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         write = connection.get_execution_options().get(WRITE_OPTION)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
-    @event.listens_for(engine, "commit")
-    def on_commit(connection) -> None:
-        # This connection's own commits, which its PRAGMA data_version does not count
-        # (see snapshot_cache).
-        info = connection.connection.info
-        info[_OWN_COMMITS] = info.get(_OWN_COMMITS, 0) + 1
-
 
 def init_db(app: Flask) -> None:
+    from relq import cache
+
     db.init_app(app)
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
             _configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
-
-
-_OWN_COMMITS = "relq_own_commits"
-_SNAPSHOT_CACHE = "relq_snapshot_cache"
-
-
-def snapshot_cache(key: Hashable, compute: Callable[[], Any], *, max_entries: int = 256) -> Any:
-    """`compute()`'s result for `key`, kept for as long as the database has not changed: for
-    reads that many requests repeat (the case list's first page) on SQLite.
-
-    SQLite's `PRAGMA data_version` tells a connection whether any *other* connection (another
-    process, another connection of this one) has committed since it last asked, for any table;
-    within a read transaction it answers for that transaction's snapshot. With the count of
-    the connection's own commits (`on_commit`), it names the state the connection reads. The
-    cache lives with the DBAPI connection (its pool record), holds results for one state at a
-    time, and is emptied at the first sign of a commit anywhere. So a result is only reused
-    for the very same data; `key` must name everything else the result depends on (the
-    statement and its parameters, the viewer's language and time zone...).
-
-    Not used (compute() every time) inside a write transaction or with unflushed changes
-    (the result would include uncommitted work), nor on other databases."""
-    session = db.session()
-    connection = session.connection()
-    if (
-        connection.dialect.name != "sqlite"
-        or connection.get_execution_options().get(WRITE_OPTION)
-        or session.new
-        or session.dirty
-        or session.deleted
-    ):
-        return compute()
-    record = connection.connection
-    cursor = record.driver_connection.execute("PRAGMA data_version")
-    state = (cursor.fetchone()[0], record.info.get(_OWN_COMMITS, 0))
-    cache = record.info.get(_SNAPSHOT_CACHE)
-    if cache is None or cache[0] != state:
-        cache = record.info[_SNAPSHOT_CACHE] = (state, {})
-    entries = cache[1]
-    try:
-        return entries[key]
-    except KeyError:
-        pass
-    value = compute()
-    if len(entries) >= max_entries:
-        entries.clear()
-    entries[key] = value
-    return value
+        cache.watch(engine)
 
 
 def statement_key(statement) -> Hashable | None:
@@ -185,43 +134,6 @@ def _forget_transaction_cache(session, transaction) -> None:
     # Only when the outermost transaction ends: every flush runs in a subtransaction of its own.
     if transaction.parent is None:
         session.info.pop("transaction_cache", None)
-
-
-class ttl_cache:  # noqa: N801  (used as a decorator)
-    """Remember a function's result per arguments for `seconds`, in this process: for short
-    lists that every page shows and admins rarely change (departments, tags). A change made
-    in this process clears it at once (`.clear()`); other processes see it within `seconds`."""
-
-    registry: list[dict] = []
-
-    def __init__(self, seconds: float):
-        self.seconds = seconds
-        self.entries: dict = {}
-        ttl_cache.registry.append(self.entries)
-
-    @classmethod
-    def clear_all(cls) -> None:
-        """Forget everything (a new app: another database, perhaps)."""
-        for entries in cls.registry:
-            entries.clear()
-
-    def __call__(self, function: Callable) -> Callable:
-        import functools
-        import time
-
-        @functools.wraps(function)
-        def cached(*args):
-            now = time.monotonic()
-            key = (str(db.engine.url), *args)  # one database's rows never answer for another
-            hit = self.entries.get(key)
-            if hit is not None and now - hit[0] < self.seconds:
-                return hit[1]
-            value = function(*args)
-            self.entries[key] = (now, value)
-            return value
-
-        cached.clear = self.entries.clear  # type: ignore[attr-defined]
-        return cached
 
 
 def refresh_planner_statistics(force: bool = False) -> bool:

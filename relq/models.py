@@ -3,6 +3,7 @@
 from relq.answers.models import DepartmentAnswer
 from relq.audit.models import AuditEvent
 from relq.auth.models import LoginFailure, LoginSession
+from relq.cache import CacheTopic
 from relq.cases.models import Case, Customer, Note
 from relq.deadlines.models import CaseDeadline, DeadlinePolicy
 from relq.escalations.models import Escalation, EscalationComment
@@ -16,6 +17,7 @@ from relq.thanks.models import Compliment
 from relq.themes.models import SurgeAlert
 
 __all__ = [
+    "CacheTopic",
     "CaseDeadline",
     "Compliment",
     "DeadlinePolicy",

@@ -18,8 +18,8 @@ class NavItem:
     # A number to show beside the label (e.g. unread notifications), or None.
     badge: Callable[[User], int | None] | None = None
     # Whether the badge depends only on the database and the user (a count of rows): then it
-    # is kept until the next commit to the database (relq.db.snapshot_cache) instead of
-    # being counted on every page. A badge that also depends on the clock must say False.
+    # is kept until a case or a person changes (relq.cache) instead of being counted on
+    # every page. A badge that also depends on the clock must say False.
     badge_from_data: bool = True
 
 
@@ -52,10 +52,12 @@ def register(
 
 
 def _kept_badge(item: NavItem) -> Callable[[User], int | None]:
-    from relq.db import snapshot_cache
+    from relq.cache import kept
 
     def badge(user: User) -> int | None:
-        return snapshot_cache(("nav-badge", item.endpoint, user.id), lambda: item.badge(user))
+        return kept(
+            ("cases", "org"), ("nav-badge", item.endpoint, user.id), lambda: item.badge(user)
+        )
 
     return badge
 

@@ -69,8 +69,10 @@ def database(request, tmp_path_factory):
     import psycopg
 
     admin_url = option.replace("postgresql+psycopg://", "postgresql://")
+    # One database per test run and worker: two runs side by side (two developers, a helper)
+    # never drop each other's database.
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    name = f"relq_test_{worker}"
+    name = f"relq_test_{worker}_{os.getpid()}"
     try:
         with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -78,6 +80,12 @@ def database(request, tmp_path_factory):
     except psycopg.OperationalError as error:
         pytest.skip(f"PostgreSQL is not reachable at {admin_url}: {str(error).strip()}")
     url = re.sub(r"/[^/]*$", f"/{name}", option)
+
+    def drop() -> None:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    request.addfinalizer(drop)
     _migrate(url)
     return "postgresql", url
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from relq import access, nav
 from relq.access import EVERYONE, allow, get_case_or_404, require
+from relq.cache import kept
 from relq.cases.forms import (
     SORT_CHOICES,
     AssignForm,
@@ -57,7 +58,7 @@ from relq.cases.services import (
     transition_case,
     update_case,
 )
-from relq.db import db, snapshot_cache, statement_key, transaction, utcnow
+from relq.db import db, statement_key, transaction, utcnow
 from relq.i18n import local_datetime, locale_code, translated, viewer_zone
 from relq.learning import suggest_department
 from relq.org.models import Department, User
@@ -161,21 +162,15 @@ _DEFAULT_FILTERS = _FilterValues()
 def _parsed_filters(locale: str) -> tuple[_FilterValues, int] | None:
     """The request's filters and page as the FilterForm reads and validates them, or None when
     it does not accept them. Validation depends on the query string and the choice lists only,
-    so its outcome is kept per query string (per app, while the department and tag lists are
-    the same objects of their short caches, as for _filters_html)."""
-    departments, tags = department_choices(locale), tag_options(locale)
-    cache = current_app.extensions.setdefault("relq_case_filters_parsed", {})
-    hit = cache.get(request.query_string)
-    if hit is not None and hit[0] is departments and hit[1] is tags:
-        return hit[2]
-    form = _filter_form(request.args)
-    parsed = None
-    if form.validate():
-        parsed = (_FilterValues.of(form), max(1, min(form.page.data or 1, 10_000)))
-    if len(cache) > 500:
-        cache.clear()
-    cache[request.query_string] = (departments, tags, parsed)
-    return parsed
+    so its outcome is kept per query string while the departments and tags are unchanged."""
+
+    def parse() -> tuple[_FilterValues, int] | None:
+        form = _filter_form(request.args)
+        if not form.validate():
+            return None
+        return _FilterValues.of(form), max(1, min(form.page.data or 1, 10_000))
+
+    return kept(("org", "tags"), ("case-filters", locale, request.query_string), parse)
 
 
 def _macros():
@@ -185,31 +180,25 @@ def _macros():
 
 def _filters_html(values: _FilterValues, locale: str) -> Markup:
     """The filter form's HTML (cases/_macros.html `filter_form`), rendered once per language,
-    filter values and choice lists, then kept (per app: a different app may have other
-    departments). The department and tag choices are the objects of their own short caches
-    (relq.db.ttl_cache): when those are renewed, the form is rendered again."""
-    departments, tags = department_choices(locale), tag_options(locale)
-    cache = current_app.extensions.setdefault("relq_case_filters_html", {})
-    key = (locale, request.script_root, values)
-    hit = cache.get(key)
-    if hit is not None and hit[0] is departments and hit[1] is tags:
-        return hit[2]
-    html = _macros().filter_form(
-        values,
-        [(0, _("All departments"))] + departments,
-        [("", _("All tags"))] + [(code, label) for _id, code, label in tags],
-        list(translated(SORT_CHOICES).items()),
-        translated(STATUSES),
-        translated(KINDS),
-        translated(SEVERITIES),
-        translated(CHANNELS),
-    )
-    if len(cache) > 500:  # free text in the search box makes keys without end
-        cache.clear()
-    cache[key] = (departments, tags, html)
-    return html
+    filter values and choice lists, then kept while the departments and tags are unchanged."""
+
+    def render() -> Markup:
+        return _macros().filter_form(
+            values,
+            [(0, _("All departments")), *department_choices(locale)],
+            [("", _("All tags"))] + [(code, label) for _id, code, label in tag_options(locale)],
+            list(translated(SORT_CHOICES).items()),
+            translated(STATUSES),
+            translated(KINDS),
+            translated(SEVERITIES),
+            translated(CHANNELS),
+        )
+
+    return kept(("org", "tags"), ("case-filter-form", locale, request.script_root, values), render)
 
 
+# What the list page shows: cases (and everything of theirs), people and departments, tags.
+CASE_LIST_TOPICS = ("cases", "org", "tags")
 _RESPONSIBLE = aliased(Department)
 _ASSIGNEE = aliased(User)
 
@@ -287,7 +276,7 @@ def index():
         return rows_html, len(rows), *count_limited(query, limit)
 
     # The same query (its SQL names the viewer's scope and the filters) on the same data gives
-    # the same page: kept until the next commit to the database (relq.db.snapshot_cache).
+    # the same page: kept until a case, a person or a tag changes (relq.cache).
     statement = statement_key(query)
     if statement is None:
         rows_html, shown, total, exact = page_and_count()
@@ -302,7 +291,7 @@ def index():
             str(viewer_zone()),
             request.script_root,
         )
-        rows_html, shown, total, exact = snapshot_cache(key, page_and_count)
+        rows_html, shown, total, exact = kept(CASE_LIST_TOPICS, key, page_and_count)
     args = request.args.to_dict(flat=False)
     args.pop("page", None)
     return render_template(
@@ -504,9 +493,9 @@ def note(case_id: int):
 
 def _assignee_choices(case) -> list[tuple[int, str]]:
     # Who may hold a case depends on its two departments and on the users' rows only: the
-    # same few lists for every case page, kept until the next commit (relq.db.snapshot_cache).
+    # same few lists for every case page, kept until a person or a department changes.
     key = ("assignable", case.intake_department_id, case.responsible_department_id)
-    people = snapshot_cache(key, lambda: [(u.id, u.name) for u in assignable_users(case)])
+    people = kept(("org",), key, lambda: [(u.id, u.name) for u in assignable_users(case)])
     return [(0, _("Nobody")), *people]
 
 

@@ -13,8 +13,9 @@ from sqlalchemy.orm import joinedload
 
 from relq import access, events
 from relq.audit.services import apply_changes
+from relq.cache import cached
 from relq.cases.models import Case
-from relq.db import after_commit, db, ttl_cache
+from relq.db import db
 from relq.deadlines.calendar import (
     add_business_minutes,
     business_minutes_between,
@@ -41,10 +42,10 @@ class PolicyError(Exception):
         self.code = code
 
 
-@ttl_cache(seconds=30)
+@cached("deadlines")
 def policies() -> dict[int, PolicyMinutes]:
     """The policy in force per severity: the admin's row, or the default when it is missing.
-    Every intake reads it, an admin rarely changes it: kept 30 s (at once in this process)."""
+    Every intake reads it, an admin rarely changes it: kept until it changes (relq.cache)."""
     rows = {p.severity: p.minutes for p in db.session.scalars(select(DeadlinePolicy))}
     return {severity: rows.get(severity, default) for severity, default in DEFAULT_POLICIES.items()}
 
@@ -94,8 +95,6 @@ def update_policy(severity: int, minutes: PolicyMinutes, *, actor: User) -> Dead
         actor=actor,
         entity_type="deadline_policy",
     )
-    policies.clear()
-    after_commit(policies.clear)
     return policy
 
 

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from relq import access
 from relq.audit.services import apply_changes, record
 from relq.auth.services import check_new_password, end_all_login_sessions, hash_password
-from relq.db import after_commit, db, ttl_cache
+from relq.cache import cached
+from relq.db import db
 from relq.org.models import LOCALES, ROLES, Department, User, active_departments
 
 
@@ -111,7 +112,7 @@ def set_locale(user: User, *, actor: User, locale: str) -> None:
     )
 
 
-@ttl_cache(seconds=30)
+@cached("org")
 def department_choices(locale: str) -> list[tuple[int, str]]:
     """(id, name) of the active departments, for the choosers on busy pages."""
     return [(d.id, d.name_for(locale)) for d in db.session.scalars(active_departments())]
@@ -148,7 +149,6 @@ def create_department(data: DepartmentInput, *, actor: User | None) -> Departmen
         entity_id=department.id,
         after={"code": code, "name_ja": department.name_ja, "name_en": department.name_en},
     )
-    after_commit(department_choices.clear)
     return department
 
 
@@ -172,5 +172,4 @@ def update_department(department: Department, data: DepartmentInput, *, actor: U
     apply_changes(
         department, changes, action="department.updated", actor=actor, entity_type="department"
     )
-    after_commit(department_choices.clear)
     return department

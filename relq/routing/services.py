@@ -15,9 +15,10 @@ from sqlalchemy import func, select
 
 from relq import access
 from relq.audit.services import record
+from relq.cache import cached
 from relq.cases.models import Case
 from relq.cases.services import apply_transition
-from relq.db import after_commit, db, ttl_cache, utcnow
+from relq.db import db, utcnow
 from relq.nlp import normalize
 from relq.org.models import Department, User
 from relq.routing.models import CONDITIONS, RoutingRule
@@ -49,24 +50,17 @@ class ActiveRule:
         return list(self.conditions.get(name) or [])
 
 
-@ttl_cache(seconds=30)
-def active_rules() -> list[ActiveRule]:
+@cached("routing", "org")
+def active_rules() -> tuple[ActiveRule, ...]:
     """The active rules routing to an active department, in order: read at every intake, so
-    kept for a while (saving or moving a rule forgets them at once in this process)."""
+    kept until a rule or a department changes (relq.cache)."""
     rows = db.session.execute(
         select(RoutingRule.id, RoutingRule.name, RoutingRule.department_id, RoutingRule.conditions)
         .join(Department, Department.id == RoutingRule.department_id)
         .where(RoutingRule.is_active.is_(True), Department.is_active.is_(True))
         .order_by(RoutingRule.position, RoutingRule.id)
     ).all()
-    return [ActiveRule(r.id, r.name, r.department_id, dict(r.conditions or {})) for r in rows]
-
-
-def _forget_active_rules() -> None:
-    # Now, for the rest of this transaction, and after the commit, for what another request
-    # of this process may have read in between.
-    active_rules.clear()
-    after_commit(active_rules.clear)
+    return tuple(ActiveRule(r.id, r.name, r.department_id, dict(r.conditions or {})) for r in rows)
 
 
 def _voice(case: Case) -> str:
@@ -182,7 +176,6 @@ def save_rule(data: RuleInput, *, actor: User, rule: RoutingRule | None = None) 
     rule.name, rule.department_id = data.name.strip(), data.department_id
     rule.conditions, rule.is_active = conditions, data.is_active
     db.session.flush()
-    _forget_active_rules()
     record(
         action,
         actor=actor,
@@ -214,7 +207,6 @@ def move_rule(rule: RoutingRule, *, actor: User, direction: int) -> None:
         item.position = position
     rule.position, other.position = other.position, rule.position
     db.session.flush()
-    _forget_active_rules()
     record(
         "routing_rule.moved",
         actor=actor,

@@ -11,8 +11,9 @@ from sqlalchemy.orm import aliased
 
 from relq import access, nlp
 from relq.audit.services import record
+from relq.cache import cached
 from relq.cases.models import Case
-from relq.db import after_commit, db, transaction_cache, ttl_cache, utcnow
+from relq.db import db, transaction_cache, utcnow
 from relq.org.models import User
 from relq.tags.models import CaseTag, Tag
 
@@ -50,7 +51,7 @@ def tag_choices(locale: str) -> list[tuple[str, str]]:
     return [(code, label) for _, code, label in tag_options(locale)]
 
 
-@ttl_cache(seconds=30)
+@cached("tags")
 def tag_options(locale: str) -> list[tuple[int, str, str]]:
     """(id, code, "Category › Tag") of the taggable tags, from one light query, cached: every
     case page and list page shows them."""
@@ -152,7 +153,6 @@ def save_tag(data: TagInput, *, actor: User, tag: Tag | None = None) -> Tag:
     tag.name_ja, tag.name_en = data.name_ja.strip(), data.name_en.strip()
     tag.parent_id, tag.triggers, tag.is_active = data.parent_id, triggers, data.is_active
     db.session.flush()
-    after_commit(tag_options.clear)
     record(
         action,
         actor=actor,
