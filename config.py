@@ -69,12 +69,13 @@ class Config:
     # Where a saved case's analysis is queued: "thread" (in-process), "rq" (Redis), "inline",
     # or "off" (only `flask relq nlp backfill`). See relq/analysis/queue.py.
     REDIS_URL = os.environ.get("REDIS_URL")
-    # "thread" also when Redis is there: measured on the benchmark (bench/README.md,
-    # session 2, intake with the analysis on and off), the idle-time thread leaves the intake
-    # as fast as with the analysis off, an RQ worker process does not (it competes for the
-    # CPU and the write lock while the requests run). RELQ_ANALYSIS_QUEUE=rq to analyse
-    # elsewhere.
-    ANALYSIS_QUEUE = os.environ.get("RELQ_ANALYSIS_QUEUE") or "thread"
+    # REDIS_URL alone sends the analysis to RQ, worked by `flask relq worker` (on its own
+    # machine, it takes the CPU off the web nodes). On one small box the idle-time thread
+    # keeps intake faster (bench/README.md, session 2): RELQ_ANALYSIS_QUEUE=thread there.
+    ANALYSIS_QUEUE = os.environ.get("RELQ_ANALYSIS_QUEUE") or ("rq" if REDIS_URL else "thread")
+    # How often `flask relq worker` runs the clock (deadlines, escalations, mail retries,
+    # surges, retraining); one worker ticks at a time however many run (relq/tick.py).
+    TICK_INTERVAL_S = int(os.environ.get("RELQ_TICK_INTERVAL", "60"))
     # "thread": analyse only when the web process has had no request for this long, or once
     # a case has waited this long (see relq/analysis/queue.py).
     ANALYSIS_IDLE_MS = 50
@@ -107,6 +108,12 @@ class Config:
                 f"DATABASE_URL must be SQLite or PostgreSQL, not {url.split(':')[0]!r}."
             )
         _validate_mail(config)
+        if config.get("ANALYSIS_QUEUE") not in ("thread", "rq", "inline", "off"):
+            raise ConfigError("RELQ_ANALYSIS_QUEUE must be thread, rq, inline or off.")
+        if config["ANALYSIS_QUEUE"] == "rq" and not config.get("REDIS_URL"):
+            raise ConfigError("RELQ_ANALYSIS_QUEUE=rq needs REDIS_URL.")
+        if not 1 <= int(config.get("TICK_INTERVAL_S") or 0) <= 86400:
+            raise ConfigError("RELQ_TICK_INTERVAL must be 1 to 86400 seconds.")
 
 
 def _validate_mail(config: dict) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -152,20 +150,39 @@ def backfill_command(limit: int | None) -> None:
 
 
 @cli.command("worker")
+@click.option("--no-clock", is_flag=True, help="Only work the queue; another worker ticks.")
 @with_appcontext
-def worker_command() -> None:
-    """Work the RQ queue of analyses (RELQ_ANALYSIS_QUEUE=rq, REDIS_URL)."""
+def worker_command(no_clock: bool) -> None:
+    """Work off the request path: the RQ queue of analyses when REDIS_URL is set, and the
+    clock (`tick` every RELQ_TICK_INTERVAL seconds; several workers may run, one ticks at a
+    time). Without REDIS_URL only the clock runs: then no cron is needed either."""
+    from relq.tick import Clock
+
+    app = current_app._get_current_object()
+    interval = app.config["TICK_INTERVAL_S"]
+    clock = None if no_clock else Clock(app, interval).start()
+    url = app.config.get("REDIS_URL")
+    if not url:
+        if clock is None:
+            raise click.ClickException("REDIS_URL is not set and --no-clock leaves nothing to do.")
+        click.echo(f"relq worker: ticking every {interval} s (no REDIS_URL: no queue to work).")
+        try:
+            clock.thread.join()
+        except KeyboardInterrupt:
+            clock.stop()
+        return
     from redis import Redis
     from rq import Queue, SimpleWorker
 
-    url = current_app.config.get("REDIS_URL")
-    if not url:
-        raise click.ClickException("REDIS_URL is not set.")
     redis = Redis.from_url(url)
-    queue = Queue(current_app.config.get("RQ_QUEUE", "relq"), connection=redis)
+    queue = Queue(app.config.get("RQ_QUEUE", "relq"), connection=redis)
     # SimpleWorker: jobs run in this process, inside this app context (no fork, no shared
     # database connections across processes).
-    SimpleWorker([queue], connection=redis).work()
+    try:
+        SimpleWorker([queue], connection=redis).work()
+    finally:
+        if clock is not None:
+            clock.stop()
 
 
 @cli.group("tags")
@@ -219,53 +236,23 @@ def detect_command() -> None:
     click.echo(f"{len(alerts)} new alert(s).")
 
 
-# The capabilities whose `services.tick(now) -> summary` runs in `tick`, in this order:
-# deadlines stamp what was missed, escalations raise on it, notifications go out last.
-TICK_STEPS = ("deadlines", "escalations", "notify")
-
-
 @cli.command("tick")
 @click.option("--retrain-after-hours", default=24, show_default=True)
 @with_appcontext
 def tick_command(retrain_after_hours: int) -> None:
-    """The periodic housekeeping (cron it every few minutes; safe to run twice): analyse cases
-    still waiting, record this week's surges, retrain the learned models once a day, forget old
-    login failures, then the steps of TICK_STEPS (deadlines, escalations, notifications)."""
-    from datetime import timedelta
+    """The periodic housekeeping, once (`flask relq worker` runs it on its schedule; or cron
+    this). Safe to run on many machines at once: one tick runs at a time (relq/tick.py)."""
+    from relq.tick import tick
 
-    from relq.analysis.services import backfill, waiting_case_ids
-    from relq.auth.services import forget_old_failures
-    from relq.db import utcnow
-    from relq.learning import LearnedModel, train_model
-    from relq.themes.services import record_surges
-
-    waiting = waiting_case_ids(limit=5000)
-    db.session.rollback()
-    analysed = backfill(waiting) if waiting else {"done": 0, "failed": 0}
-    with transaction():
-        alerts = record_surges()
-        forgotten = forget_old_failures()
-    steps = {}
-    for capability in TICK_STEPS:
-        # Each step is idempotent and commits its own work: one failing step does not undo
-        # what the others did, and the next tick retries it.
-        module = importlib.import_module(f"relq.{capability}.services")
-        with transaction():
-            steps[capability] = module.tick(utcnow())
-    refresh_planner_statistics()
-    retrained = []
-    for kind in ("tags", "departments"):
-        newest = db.session.scalar(
-            select(func.max(LearnedModel.created_at)).where(LearnedModel.kind == kind)
-        )
-        if newest is None or utcnow() - newest > timedelta(hours=retrain_after_hours):
-            with transaction():
-                if train_model(kind):
-                    retrained.append(kind)
-    model = f"retrained ({', '.join(retrained)})" if retrained else "kept"
+    summary = tick(retrain_after_hours=retrain_after_hours)
+    if not summary.ran:
+        click.echo("Another tick is running; this one did nothing.")
+        return
+    analysed = summary.analysed
+    model = f"retrained ({', '.join(summary.retrained)})" if summary.retrained else "kept"
     click.echo(
-        f"analysed {analysed['done']} (failed {analysed['failed']}), {len(alerts)} new alert(s), "
-        f"models {model}, {forgotten} old login failure(s) forgotten"
+        f"analysed {analysed['done']} (failed {analysed['failed']}), {summary.alerts} new "
+        f"alert(s), models {model}, {summary.forgotten_failures} old login failure(s) forgotten"
     )
-    for capability, summary in steps.items():
-        click.echo(f"{capability}: {summary}")
+    for capability, step in summary.steps.items():
+        click.echo(f"{capability}: {step}")

@@ -41,7 +41,7 @@ def serve(db_url: str, *, extra_env: dict[str, str] | None = None):
     """A relq server in a process of its own on `db_url`; yields its base URL."""
     port = free_port()
     env = {**os.environ, "RELQ_CONFIG": "test", **(extra_env or {})}
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: S603  (relq itself, on the test's database)
         [sys.executable, "-c", _SERVER, db_url, str(port)],
         cwd=ROOT,
         env=env,
