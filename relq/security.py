@@ -1,12 +1,14 @@
 """Headers every response carries. No inline script or style is needed by any page, so the
-content security policy can forbid them. The CSRF token the pages carry. And ids in URLs that
-the database can hold."""
+content security policy can forbid them. The CSRF token the pages carry. And what a request
+may bring: ids the database can hold, forms without control characters."""
 
 import time
 
 from flask import Flask, Response, current_app, g, session
 from flask_wtf.csrf import generate_csrf
 from werkzeug.routing import IntegerConverter
+
+from relq.forms import answer_refused_form_with_422
 
 CSP = "; ".join(
     (
@@ -87,6 +89,7 @@ class IdConverter(IntegerConverter):
 def init_security(app: Flask) -> None:
     # Before any blueprint is registered: a rule binds its converters when it is added.
     app.url_map.converters["int"] = IdConverter
+    app.after_request(answer_refused_form_with_422)
     app.after_request(add_security_headers)
     # (after CSRFProtect.init_app, which installed generate_csrf under this name)
     app.jinja_env.globals["csrf_token"] = csrf_token

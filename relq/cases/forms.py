@@ -3,12 +3,10 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
-    Form,
     HiddenField,
     IntegerField,
     SelectField,
@@ -21,6 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from relq.cases.models import CHANNELS, KINDS, NOTE_KINDS, SEVERITIES, STATUSES
 from relq.db import utcnow
+from relq.forms import RelqForm
 
 PHONE = Regexp(
     r"^[0-9０-９+\-ー－()（） ]{6,32}$",
@@ -46,7 +45,7 @@ class NotInFuture:
             raise ValidationError(_l("The time cannot be in the future."))
 
 
-class CaseFields(FlaskForm):
+class CaseFields(RelqForm):
     kind = SelectField(_l("Kind"), choices=_choices(KINDS), validators=[DataRequired()])
     channel = SelectField(_l("Channel"), choices=_choices(CHANNELS), validators=[DataRequired()])
     received_at = DateTimeLocalField(
@@ -90,7 +89,7 @@ class EditForm(CaseFields):
     version = HiddenField(validators=[DataRequired()])
 
 
-class TransitionForm(FlaskForm):
+class TransitionForm(RelqForm):
     action = HiddenField(validators=[DataRequired()])
     version = HiddenField(validators=[DataRequired()])
     department_id = SelectField(_l("Department"), coerce=int, default=0, validators=[Optional()])
@@ -98,12 +97,12 @@ class TransitionForm(FlaskForm):
     planned_for = DateField(_l("Planned for"), validators=[Optional()])
 
 
-class AssignForm(FlaskForm):
+class AssignForm(RelqForm):
     version = HiddenField(validators=[DataRequired()])
     assignee_id = SelectField(_l("Assignee"), coerce=int, default=0, validators=[Optional()])
 
 
-class NoteForm(FlaskForm):
+class NoteForm(RelqForm):
     kind = SelectField(
         _l("Kind of note"), choices=_choices(NOTE_KINDS), validators=[DataRequired()]
     )
@@ -126,7 +125,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class FilterForm(Form):
+class FilterForm(RelqForm):
     """The case list's filters, read from the query string (GET: nothing changes)."""
 
     class Meta:

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from relq.deadlines.models import PolicyMinutes
+from relq.forms import RelqForm
 
 # Each duration is typed as business hours and minutes (one working day is 9 hours).
 DURATIONS = {
@@ -22,7 +22,7 @@ MINUTES = [
 ]
 
 
-class PolicyForm(FlaskForm):
+class PolicyForm(RelqForm):
     acknowledge_hours = IntegerField(_l("Hours"), validators=HOURS)
     acknowledge_minutes = IntegerField(_l("Minutes"), validators=MINUTES)
     first_response_hours = IntegerField(_l("Hours"), validators=HOURS)
@@ -51,7 +51,7 @@ class PolicyForm(FlaskForm):
         return getattr(self, f"{name}_hours"), getattr(self, f"{name}_minutes")
 
 
-class AttainmentFilterForm(FlaskForm):
+class AttainmentFilterForm(RelqForm):
     class Meta:
         csrf = False  # a GET filter
 

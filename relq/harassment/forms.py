@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from relq.cases.forms import MultiCheckboxField, NotInFuture
+from relq.forms import RelqForm
 from relq.harassment.models import ACTIONS, ASSESSMENTS, BEHAVIOURS, FIELD_LABELS
 
 TEXT_MAX = 5000
@@ -13,7 +13,7 @@ def _choices(mapping):
     return [(code, label) for code, label in mapping.items()]
 
 
-class FlagForm(FlaskForm):
+class FlagForm(RelqForm):
     # Empty: the person flagging bore it themselves.
     staff_member_id = SelectField(
         _l("Who bore it"), coerce=int, default=0, validators=[Optional()], validate_choice=False
@@ -28,7 +28,7 @@ def _choice(name, mapping, field_class=RadioField):
     return field_class(FIELD_LABELS[name], choices=_choices(mapping), validators=[Optional()])
 
 
-class ReportForm(FlaskForm):
+class ReportForm(RelqForm):
     version = HiddenField(validators=[DataRequired()])
     behaviours = _choice("behaviours", BEHAVIOURS, MultiCheckboxField)
     # The MHLW manual's two questions (カスタマーハラスメント対策企業マニュアル).
@@ -45,7 +45,7 @@ class ReportForm(FlaskForm):
     actions = _choice("actions", ACTIONS, MultiCheckboxField)
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(RelqForm):
     held_at = DateTimeLocalField(
         _l("Talked with them at"),
         format="%Y-%m-%dT%H:%M",

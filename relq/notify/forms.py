@@ -1,20 +1,20 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField
 from wtforms.validators import DataRequired
 
+from relq.forms import RelqForm
 from relq.notify.models import EVENTS
 
 
-class ReadForm(FlaskForm):
+class ReadForm(RelqForm):
     id = IntegerField(validators=[DataRequired()])
 
 
-class ReadAllForm(FlaskForm):
+class ReadAllForm(RelqForm):
     pass
 
 
-class PreferencesForm(FlaskForm):
+class PreferencesForm(RelqForm):
     """Two checkboxes per event, named `<event>-in_app` and `<event>-email` (added below)."""
 
     def choices(self, events) -> dict[str, tuple[bool, bool]]:

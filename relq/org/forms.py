@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Regexp
 
+from relq.forms import RelqForm
 from relq.org.models import LOCALES
 
 ROLE_LABELS = {
@@ -14,7 +14,7 @@ ROLE_LABELS = {
 LOCALE_LABELS = {"ja": "日本語", "en": "English"}
 
 
-class UserForm(FlaskForm):
+class UserForm(RelqForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=80)])
     role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()), validators=[DataRequired()])
     department_id = SelectField(_l("Department"), coerce=int, validators=[DataRequired()])
@@ -36,7 +36,7 @@ class NewUserForm(UserForm):
     )
 
 
-class DepartmentForm(FlaskForm):
+class DepartmentForm(RelqForm):
     code = StringField(
         _l("Code"),
         validators=[

@@ -1,13 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from relq.cases.forms import MultiCheckboxField, _choices
 from relq.cases.models import CHANNELS, KINDS, SEVERITIES
+from relq.forms import RelqForm
 
 
-class RuleForm(FlaskForm):
+class RuleForm(RelqForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     department_id = SelectField(_l("Route to department"), coerce=int, validators=[DataRequired()])
     kinds = MultiCheckboxField(_l("Kind is"), choices=_choices(KINDS), validators=[Optional()])
@@ -41,5 +41,5 @@ class RuleForm(FlaskForm):
         }
 
 
-class MoveForm(FlaskForm):
+class MoveForm(RelqForm):
     direction = HiddenField(validators=[AnyOf(("up", "down"))])

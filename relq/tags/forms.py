@@ -1,22 +1,22 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Length, Optional, Regexp
 
+from relq.forms import RelqForm
 from relq.tags.services import DECISIONS
 
 
-class DecideForm(FlaskForm):
+class DecideForm(RelqForm):
     tag_id = IntegerField(validators=[DataRequired()])
     decision = HiddenField(validators=[DataRequired(), AnyOf(DECISIONS)])
 
 
-class AddTagForm(FlaskForm):
+class AddTagForm(RelqForm):
     tag_id = SelectField(_l("Add a tag"), coerce=int, validators=[DataRequired()])
     decision = HiddenField(default="add")
 
 
-class TagForm(FlaskForm):
+class TagForm(RelqForm):
     code = StringField(
         _l("Code"),
         validators=[
@@ -36,5 +36,5 @@ class TagForm(FlaskForm):
     is_active = BooleanField(_l("Active"), default=True)
 
 
-class TrainForm(FlaskForm):
+class TrainForm(RelqForm):
     pass

@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, Form, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from relq.forms import RelqForm
 from relq.thanks.services import QUOTE_MAX, STAFF_NAME_MAX
 
 
-class ShareForm(FlaskForm):
+class ShareForm(RelqForm):
     # Choices are set by the view; the service checks the department and the person, so that
     # a stale page gets the same answer as a forged one.
     department_id = SelectField(
@@ -26,7 +26,7 @@ class ShareForm(FlaskForm):
     quote = TextAreaField(_l("What to share"), validators=[DataRequired(), Length(max=QUOTE_MAX)])
 
 
-class FeedFilterForm(Form):
+class FeedFilterForm(RelqForm):
     """The feed's filters, read from the query string (GET: nothing changes)."""
 
     class Meta:

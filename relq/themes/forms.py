@@ -1,8 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, Form, SelectField
+from wtforms import DateField, SelectField
 from wtforms.validators import Optional
 
 from relq.cases.models import KINDS
+from relq.forms import RelqForm
 
 SOURCES = {
     "voice": _l("The customers' words"),
@@ -10,7 +11,7 @@ SOURCES = {
 }
 
 
-class ThemeFilterForm(Form):
+class ThemeFilterForm(RelqForm):
     class Meta:
         csrf = False
 
