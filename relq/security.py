@@ -1,10 +1,10 @@
 """Headers every response carries. No inline script or style is needed by any page, so the
 content security policy can forbid them. The CSRF token the pages carry. And what a request
-may bring: ids the database can hold, forms without control characters."""
+may bring: ids the database can hold, no multipart bodies, forms without control characters."""
 
 import time
 
-from flask import Flask, Response, current_app, g, session
+from flask import Flask, Response, abort, current_app, g, request, session
 from flask_wtf.csrf import generate_csrf
 from werkzeug.routing import IntegerConverter
 
@@ -86,9 +86,23 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits, min, max, signed)
 
 
+# ---- no multipart bodies ------------------------------------------------------------------------
+#
+# No page of relq takes a file, and werkzeug decodes a multipart body's invalid UTF-8 as U+FFFD
+# without a word (a urlencoded body keeps the bytes' %-escapes instead), so what would be saved
+# is not what was sent. A page that one day takes files will say so here.
+
+
+def refuse_multipart() -> None:
+    """before_request: a multipart/form-data body answers 415."""
+    if request.mimetype == "multipart/form-data":
+        abort(415)
+
+
 def init_security(app: Flask) -> None:
     # Before any blueprint is registered: a rule binds its converters when it is added.
     app.url_map.converters["int"] = IdConverter
+    app.before_request(refuse_multipart)
     app.after_request(answer_refused_form_with_422)
     app.after_request(add_security_headers)
     # (after CSRFProtect.init_app, which installed generate_csrf under this name)
