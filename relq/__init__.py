@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 from pathlib import Path
 
@@ -21,10 +20,6 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 ROOT = Path(__file__).resolve().parent.parent
-# Capabilities of the routing wave: each has `views.bp`; those of LISTENERS also receive the
-# case's events (`events.connect()`), in this order.
-CAPABILITIES = ("answers", "deadlines", "escalations", "notify", "harassment", "thanks")
-LISTENERS = ("answers", "deadlines", "escalations", "notify")
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -75,25 +70,12 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     init_security(app)
     init_templates(app)
 
-    from relq.audit.views import bp as audit_bp
-    from relq.auth.views import bp as auth_bp
-    from relq.cases.views import bp as cases_bp
+    from relq.capabilities import capabilities
+    from relq.capability import install
     from relq.cli import cli
     from relq.errors import register_error_pages
-    from relq.org.views import bp as org_bp
-    from relq.routing.views import bp as routing_bp
-    from relq.tags.views import bp as tags_bp
-    from relq.themes.views import bp as themes_bp
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(cases_bp)
-    app.register_blueprint(org_bp)
-    app.register_blueprint(audit_bp)
-    app.register_blueprint(tags_bp)
-    app.register_blueprint(routing_bp)
-    app.register_blueprint(themes_bp)
-    for capability in CAPABILITIES:
-        app.register_blueprint(importlib.import_module(f"relq.{capability}.views").bp)
+    install(app, capabilities())
     app.cli.add_command(cli)
     register_error_pages(app)
 
@@ -117,7 +99,6 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     from relq import nav
 
     app.jinja_env.globals["nav_items"] = nav.items_for
-    connect_events()
     app.before_request(enforce_endpoint_access)
     check_endpoints_declared(app)
 
@@ -127,13 +108,6 @@ def create_app(config: str | type | dict | None = None) -> Flask:
         return render_template("errors/csrf.html"), 400
 
     return app
-
-
-def connect_events() -> None:
-    """Connect each capability's receivers of relq.events (connecting twice is harmless)."""
-
-    for capability in LISTENERS:
-        importlib.import_module(f"relq.{capability}.events").connect()
 
 
 def init_templates(app: Flask) -> None:

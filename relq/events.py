@@ -3,8 +3,8 @@ notifications), so that the case services do not need to know them.
 
 Receivers run synchronously inside the sender's transaction: they may add and flush rows,
 never commit, and an exception in one rolls the whole change back, as if it were inline code.
-Each signal's sender is the case; keyword arguments are listed beside it. Packages connect
-their receivers in `connect()` of their `events` module, called once by `create_app`.
+Each signal's sender is the case; keyword arguments are listed beside it. A capability names
+the signals it receives in its declaration (relq/capability.py), by their names here.
 """
 
 from __future__ import annotations

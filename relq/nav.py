@@ -1,5 +1,6 @@
-"""The main menu, built from what each capability registers, so that adding a page to the menu
-is one line beside the page's view and never an edit of the base template."""
+"""The main menu, built from the items each capability declares (relq/capability.py), so that
+adding a page to the menu is one line in its capability and never an edit of the base
+template."""
 
 from __future__ import annotations
 
@@ -9,12 +10,16 @@ from dataclasses import dataclass
 from relq.org.models import User
 
 
+def everyone(_user: User) -> bool:
+    return True
+
+
 @dataclass(frozen=True)
 class NavItem:
     endpoint: str
     label: object  # a lazy string: translated when the menu is drawn
-    visible: Callable[[User], bool]
-    order: int
+    visible: Callable[[User], bool] = everyone
+    order: int = 50
     # A number to show beside the label (e.g. unread notifications), or None.
     badge: Callable[[User], int | None] | None = None
     # Whether the badge depends only on the database and the user (a count of rows): then it
@@ -32,23 +37,7 @@ class NavEntry:
     badge: Callable[[User], int | None] | None
 
 
-_items: dict[str, NavItem] = {}
-_ordered: list[NavItem] = []
 _labels: dict[tuple[str, str], str] = {}
-
-
-def register(
-    endpoint: str,
-    label: object,
-    *,
-    visible: Callable[[User], bool] = lambda user: True,
-    order: int = 50,
-    badge: Callable[[User], int | None] | None = None,
-    badge_from_data: bool = True,
-) -> None:
-    _items[endpoint] = NavItem(endpoint, label, visible, order, badge, badge_from_data)
-    _ordered[:] = sorted(_items.values(), key=lambda i: i.order)
-    _labels.clear()
 
 
 def _kept_badge(item: NavItem) -> Callable[[User], int | None]:
@@ -64,11 +53,12 @@ def _kept_badge(item: NavItem) -> Callable[[User], int | None]:
 
 def items_for(user: User) -> list[NavEntry]:
     """The items `user` may see, in menu order (labels translated once per language)."""
+    from relq.capability import installed
     from relq.i18n import locale_code
 
     locale = locale_code()
     entries = []
-    for item in _ordered:
+    for item in installed().menu:
         if not item.visible(user):
             continue
         label = _labels.get((locale, item.endpoint))

@@ -13,7 +13,6 @@ a tick that runs after another has finished finds nothing left to do.
 from __future__ import annotations
 
 import fcntl
-import importlib
 import logging
 import os
 import threading
@@ -27,6 +26,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import func, select, text
 
+from relq.capability import installed
 from relq.db import db, refresh_planner_statistics, transaction, utcnow
 
 log = logging.getLogger(__name__)
@@ -34,10 +34,6 @@ log = logging.getLogger(__name__)
 # Any fixed number, the same in every process: the advisory lock's name on PostgreSQL.
 _ADVISORY_KEY = 0x72656C71  # "relq"
 _local_lock = threading.Lock()  # in-memory SQLite: threads of one process
-
-# The capabilities whose `services.tick(now) -> summary` runs at every tick, in this order:
-# deadlines stamp what was missed, escalations raise on it, notifications go out last.
-TICK_STEPS = ("deadlines", "escalations", "notify")
 
 
 @dataclass
@@ -91,7 +87,8 @@ def tick_lock() -> Iterator[bool]:
 
 def tick(*, retrain_after_hours: int = 24) -> TickSummary:
     """One tick, if no other is running: analyse cases still waiting, record this week's
-    surges, forget old login failures, run each capability's step (TICK_STEPS), and retrain
+    surges, forget old login failures, run each capability's step (relq/capabilities.py's
+    order), and retrain
     the learned models once they are older than `retrain_after_hours`. Each part commits its
     own work, so one failing part does not undo the others, and the next tick retries it."""
     with tick_lock() as held:
@@ -113,10 +110,9 @@ def _tick(retrain_after_hours: int) -> TickSummary:
     with transaction():
         summary.alerts = len(record_surges())
         summary.forgotten_failures = forget_old_failures()
-    for capability in TICK_STEPS:
-        module = importlib.import_module(f"relq.{capability}.services")
+    for name, step in installed().ticks:
         with transaction():
-            summary.steps[capability] = module.tick(utcnow())
+            summary.steps[name] = step(utcnow())
     refresh_planner_statistics()
     for kind in ("tags", "departments"):
         newest = db.session.scalar(

@@ -1,13 +1,7 @@
 from __future__ import annotations
 
-from relq import events
-
 
 def _on_transition(case, *, actor, action, reason, planned_for, **_):
     from relq.answers.services import record_answer
 
     record_answer(case, actor=actor, action=action, reason=reason, planned_for=planned_for)
-
-
-def connect() -> None:
-    events.case_transitioned.connect(_on_transition)

@@ -1,8 +1,7 @@
 from flask import Blueprint, g, render_template, request
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from relq import access, nav
+from relq import access
 from relq.access import allow
 from relq.answers.models import ANSWERS
 from relq.answers.services import (
@@ -14,7 +13,6 @@ from relq.answers.services import (
     latest_answers,
     waiting_count,
 )
-from relq.cases import panels
 from relq.db import db
 
 bp = Blueprint("answers", __name__, url_prefix="/inbox")
@@ -26,12 +24,6 @@ def _waiting_badge(user) -> int | None:
     if "inbox_waiting" not in g:
         g.inbox_waiting = waiting_count(user)
     return g.inbox_waiting or None
-
-
-nav.register(
-    "answers.index", _l("Inbox"), visible=access.can_read_inbox, order=12, badge=_waiting_badge
-)
-nav.register("answers.feed", _l("Answers"), visible=access.is_front_line, order=14)
 
 
 @bp.app_context_processor
@@ -96,6 +88,3 @@ def feed():
 def _case_panel(case, user):
     found = answers_of(case.id)
     return {"answers": found} if found else None
-
-
-panels.register("answers", "answers/_panel.html", _case_panel, area="main", order=5)

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -46,50 +45,3 @@ def _refuse_update(*_args) -> None:
 @event.listens_for(AuditEvent, "before_delete")
 def _refuse_delete(*_args) -> None:
     raise AuditIsAppendOnly("audit events are never deleted")
-
-
-# What each stored action code means, in the viewer's language (codes stay English in the DB).
-ACTIONS = {
-    "case.created": _l("Case logged"),
-    "case.updated": _l("Case edited"),
-    "case.route": _l("Routed"),
-    "case.reroute": _l("Rerouted"),
-    "case.acknowledge": _l("Acknowledged (受領)"),
-    "case.plan": _l("Response planned (対応予定)"),
-    "case.complete": _l("Done (対応済)"),
-    "case.decline": _l("Declined (対応しない)"),
-    "case.start": _l("Work started"),
-    "case.await_customer": _l("Waiting for the customer"),
-    "case.customer_replied": _l("Customer replied"),
-    "case.resolve": _l("Resolved"),
-    "case.close": _l("Closed"),
-    "case.reopen": _l("Reopened"),
-    "case.assigned": _l("Assignee changed"),
-    "note.added": _l("Note added"),
-    "tag.accept": _l("Tag accepted"),
-    "tag.reject": _l("Tag rejected"),
-    "tag.add": _l("Tag added"),
-    "tag.remove": _l("Tag removed"),
-    "tag.created": _l("Tag created"),
-    "tag.updated": _l("Tag changed"),
-    "user.created": _l("User created"),
-    "user.updated": _l("User changed"),
-    "user.logged_in": _l("Logged in"),
-    "user.logged_out": _l("Logged out"),
-    "user.password_changed": _l("Password changed"),
-    "user.locale_changed": _l("Language changed"),
-    "department.created": _l("Department created"),
-    "department.updated": _l("Department changed"),
-    "deadline_policy.updated": _l("Deadline policy changed"),
-    "harassment.flagged": _l("Flagged as customer harassment"),
-    "harassment.updated": _l("Harassment record changed"),
-    "harassment.follow_up_added": _l("Follow-up with the staff member recorded"),
-    "compliment.shared": _l("Compliment passed on"),
-    "compliment.withdrawn": _l("Compliment taken out of the feed"),
-    "notification_preferences.updated": _l("Notification settings changed"),
-    "escalation.opened": _l("Escalated"),
-    "escalation.raised": _l("Escalation raised to management"),
-    "escalation.assigned": _l("Escalation owner changed"),
-    "escalation.commented": _l("Escalation commented"),
-    "escalation.closed": _l("Escalation decided and closed"),
-}

@@ -1,18 +1,15 @@
 from flask import Blueprint, render_template, request
 from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from relq import access, nav
 from relq.access import allow, can_read_audit, require
-from relq.audit.models import ACTIONS
 from relq.audit.services import recent_events
+from relq.capability import installed
 from relq.cases.models import FIELD_LABELS
 from relq.db import db
 from relq.org.models import Department, User
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
-nav.register("audit.index", _l("Audit trail"), visible=access.can_read_audit, order=80)
 
 PER_PAGE = 100
 
@@ -29,7 +26,12 @@ def user_name(user_id: int) -> str:
 
 @bp.app_context_processor
 def audit_vocabulary():
-    return {"AUDIT_ACTIONS": ACTIONS, "department_name": department_name, "user_name": user_name}
+    # Each capability words its own audit codes (relq/capability.py).
+    return {
+        "AUDIT_ACTIONS": installed().audit_labels,
+        "department_name": department_name,
+        "user_name": user_name,
+    }
 
 
 @bp.app_template_filter("field_label")

@@ -21,29 +21,19 @@ class Panel:
     template: str
     area: str  # "main" (below the customer's words) or "side" (beside the next steps)
     context: Callable[[Case, User], dict[str, Any] | None]
-    order: int
+    order: int = 50
 
-
-_panels: dict[str, Panel] = {}
-
-
-def register(
-    name: str,
-    template: str,
-    context: Callable[[Case, User], dict[str, Any] | None],
-    *,
-    area: str = "main",
-    order: int = 50,
-) -> None:
-    if area not in ("main", "side"):
-        raise ValueError(area)
-    _panels[name] = Panel(name, template, area, context, order)
+    def __post_init__(self) -> None:
+        if self.area not in ("main", "side"):
+            raise ValueError(f"panel {self.name}: area must be main or side, not {self.area}")
 
 
 def panels_for(case: Case, user: User) -> dict[str, list[tuple[Panel, dict[str, Any]]]]:
     """{"main": [(panel, its variables)], "side": [...]} for the panels that show."""
+    from relq.capability import installed
+
     shown: dict[str, list[tuple[Panel, dict[str, Any]]]] = {"main": [], "side": []}
-    for panel in sorted(_panels.values(), key=lambda p: p.order):
+    for panel in installed().panels:
         values = panel.context(case, user)
         if values is not None:
             shown[panel.area].append((panel, values))

@@ -8,13 +8,12 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from sqlalchemy.orm import aliased, joinedload
 
-from relq import access, nav
+from relq import access
 from relq.access import EVERYONE, allow, get_case_or_404, require
 from relq.cache import kept
 from relq.cases.forms import (
@@ -66,8 +65,6 @@ from relq.org.services import department_choices
 from relq.tags.services import tag_chips, tag_choices, tag_options
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
-nav.register("cases.index", _l("Cases"), order=10)
-nav.register("cases.new", _l("New case"), visible=access.can_create_case, order=30)
 
 
 @bp.app_context_processor

@@ -3,7 +3,6 @@ transaction (they add and flush, never commit)."""
 
 from __future__ import annotations
 
-from relq import events
 from relq.db import utcnow
 from relq.deadlines import services
 
@@ -25,10 +24,3 @@ def on_note_added(case, *, note, **_kwargs) -> None:
 def on_case_updated(case, *, changes: dict, **_kwargs) -> None:
     if "severity" in changes:
         services.reschedule(case, now=utcnow())
-
-
-def connect() -> None:
-    events.case_created.connect(on_case_created)
-    events.case_transitioned.connect(on_case_transitioned)
-    events.note_added.connect(on_note_added)
-    events.case_updated.connect(on_case_updated)

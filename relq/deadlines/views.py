@@ -1,12 +1,10 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from relq import access, nav
+from relq import access
 from relq.access import allow, require
-from relq.cases import panels
 from relq.cases.models import SEVERITIES
 from relq.db import transaction, utcnow
 from relq.deadlines.attainment import ATTAINMENT_TARGET, attainment
@@ -24,13 +22,6 @@ from relq.i18n import translated
 from relq.org.services import department_choices
 
 bp = Blueprint("deadlines", __name__)
-nav.register("deadlines.index", _l("Deadlines"), visible=access.can_read_attainment, order=42)
-nav.register(
-    "deadlines.policies",
-    _l("Deadline policies"),
-    visible=access.can_manage_deadline_policies,
-    order=74,
-)
 
 POLICY_MESSAGES = {
     "not_allowed": (None, lambda: _("You may not do this.")),
@@ -142,6 +133,3 @@ def _case_panel(case, user):
         "clocks": [(clock, clock_status(clock, now)) for clock in clocks],
         "kinds": translated(DEADLINE_KINDS),
     }
-
-
-panels.register("deadlines", "deadlines/_panel.html", _case_panel, area="side", order=10)

@@ -3,8 +3,6 @@ a missed deadline, a recorded surge."""
 
 from __future__ import annotations
 
-from relq import events
-
 TEXT_FIELDS = {"subject", "customer_words", "remedy_requested"}
 # Which missed deadline raises which escalation (first response is the front line's own
 # clock and shows on its deadline attainment instead).
@@ -61,13 +59,3 @@ def _on_transition(case, *, action, **_):
 
     if action in ("route", "reroute"):
         follow_department(case)
-
-
-def connect() -> None:
-    events.case_transitioned.connect(_on_transition)
-    events.case_created.connect(_on_created)
-    events.case_updated.connect(_on_updated)
-    events.note_added.connect(_on_note)
-    events.harassment_flagged.connect(_on_harassment)
-    events.deadline_missed.connect(_on_deadline_missed)
-    events.surge_recorded.connect(_on_surge)

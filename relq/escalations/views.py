@@ -1,12 +1,10 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from relq import access, nav
+from relq import access
 from relq.access import allow
-from relq.cases import panels
 from relq.db import db, transaction, utcnow
 from relq.escalations.forms import CommentForm, DecisionForm, OwnerForm
 from relq.escalations.models import LEVELS, OUTCOMES, REASONS
@@ -28,7 +26,6 @@ from relq.escalations.triggers import REPEAT_CUSTOMER
 from relq.org.models import active_departments
 
 bp = Blueprint("escalations", __name__, url_prefix="/escalations")
-nav.register("escalations.index", _l("Escalations"), visible=access.can_read_escalations, order=40)
 
 PER_PAGE = 50
 MANAGERS = ("lead", "executive", "admin")
@@ -196,6 +193,3 @@ def _case_panel(case, user):
     if not found:
         return None
     return {"escalations": found, "can_open": access.can_read_escalations(user)}
-
-
-panels.register("escalations", "escalations/_panel.html", _case_panel, area="main", order=10)

@@ -6,12 +6,10 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from relq import access, nav
+from relq import access
 from relq.access import allow, get_case_or_404, require
-from relq.cases import panels
 from relq.cases.forms import to_utc
 from relq.cases.models import Case
 from relq.db import db, transaction, utcnow
@@ -64,14 +62,6 @@ PALETTE = (
 )
 
 
-nav.register(
-    "harassment.index",
-    _l("Customer harassment"),
-    visible=access.can_see_harassment_overview,
-    order=70,
-)
-
-
 @bp.app_context_processor
 def harassment_vocabulary():
     return {
@@ -94,9 +84,6 @@ def case_panel(case: Case, user) -> dict | None:
         return {"mode": "notice"}
     found = follow_ups(report)
     return {"mode": "details", "report": report, "last_follow_up": found[0] if found else None}
-
-
-panels.register("harassment", "harassment/_panel.html", case_panel, area="side", order=20)
 
 
 def _report_or_404(report_id: int) -> tuple[HarassmentReport, Case]:

@@ -3,7 +3,6 @@ sender's transaction (relq.events) and only add rows: e-mail goes out after the 
 
 from __future__ import annotations
 
-from relq import events
 from relq.notify import services
 
 ROUTING_ACTIONS = ("route", "reroute")
@@ -36,10 +35,12 @@ def _on_escalation_opened(case, *, escalation, **_):
     services.notify_escalation(case, escalation)
 
 
-def connect() -> None:
-    events.case_transitioned.connect(_on_transition)
-    events.case_created.connect(_on_created)
-    events.case_answered.connect(_on_answered)
-    events.deadline_warned.connect(_on_deadline_warned)
-    events.deadline_missed.connect(_on_deadline_missed)
-    events.escalation_opened.connect(_on_escalation_opened)
+# relq.events' signal name -> receivers (declared in relq/notify/capability.py).
+RECEIVERS = {
+    "case_transitioned": (_on_transition,),
+    "case_created": (_on_created,),
+    "case_answered": (_on_answered,),
+    "deadline_warned": (_on_deadline_warned,),
+    "deadline_missed": (_on_deadline_missed,),
+    "escalation_opened": (_on_escalation_opened,),
+}

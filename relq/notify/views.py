@@ -1,10 +1,8 @@
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
-from relq import nav
 from relq.access import EVERYONE, allow
 from relq.db import db, transaction
 from relq.notify.forms import PreferencesForm, ReadAllForm, ReadForm
@@ -34,9 +32,6 @@ def unread_badge(user: User) -> int | None:
     if cached is None or cached[0] != user.id:
         cached = g.relq_unread = (user.id, unread_count(user))
     return cached[1] or None
-
-
-nav.register("notify.index", _l("Notifications"), order=90, badge=unread_badge)
 
 
 @bp.get("/")

@@ -1,11 +1,9 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from relq import access, nav
 from relq.access import allow
 from relq.db import db, transaction
 from relq.org.forms import ROLE_LABELS, DepartmentForm, NewUserForm, UserForm
@@ -21,8 +19,6 @@ from relq.org.services import (
 )
 
 bp = Blueprint("org", __name__, url_prefix="/admin")
-nav.register("org.users", _l("Users"), visible=access.can_manage_org, order=70)
-nav.register("org.departments", _l("Departments"), visible=access.can_manage_org, order=71)
 
 ORG_MESSAGES = {
     "unknown_role": lambda: _("Choose a role."),

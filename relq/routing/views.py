@@ -1,10 +1,8 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from relq import access, nav
 from relq.access import allow
 from relq.db import db, transaction
 from relq.i18n import translated
@@ -15,7 +13,6 @@ from relq.routing.services import RoutingError, RuleInput, dry_run, move_rule, r
 from relq.tags.services import taggable_tags
 
 bp = Blueprint("routing", __name__, url_prefix="/admin/routing")
-nav.register("routing.index", _l("Routing"), visible=access.can_manage_org, order=73)
 
 MESSAGES = {
     "not_allowed": lambda: _("You may not do this."),

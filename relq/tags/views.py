@@ -1,11 +1,10 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from relq import access, nav
+from relq import access
 from relq.access import allow, get_case_or_404, require
 from relq.db import db, transaction
 from relq.learning import LearnedModel, forget_cached_models, train_tag_model
@@ -14,7 +13,6 @@ from relq.tags.models import TAG_SOURCES, TAG_STATES, Tag
 from relq.tags.services import TagError, TagInput, all_tags, decide_tag, save_tag, tag_statistics
 
 bp = Blueprint("tags", __name__)
-nav.register("tags.index", _l("Tags"), visible=access.can_manage_org, order=72)
 
 TAG_MESSAGES = {
     "not_allowed": lambda: _("You may not do this."),

@@ -3,12 +3,10 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from relq import access, nav
+from relq import access
 from relq.access import EVERYONE, allow, get_case_or_404, require
-from relq.cases import panels
 from relq.cases.models import Case
 from relq.db import transaction
 from relq.org.services import department_choices
@@ -29,7 +27,6 @@ from relq.thanks.services import (
 )
 
 bp = Blueprint("thanks", __name__, url_prefix="/thanks")
-nav.register("thanks.index", _l("Thanks"), order=60)
 
 PER_PAGE = 20
 
@@ -70,9 +67,6 @@ def case_panel(case: Case, user) -> dict | None:
     if not access.can_share_compliment(user, case):
         return None
     return {"form": _share_form(case)}
-
-
-panels.register("thanks", "thanks/_panel.html", case_panel, area="side", order=30)
 
 
 @bp.post("/share/<int:compliment_case_id>")

@@ -4,10 +4,9 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, flash, render_template, request
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from relq import access, nav
+from relq import access
 from relq.access import EVERYONE, allow
 from relq.db import db, utcnow
 from relq.org.models import active_departments
@@ -17,7 +16,6 @@ from relq.themes.models import ALERT_KINDS
 from relq.themes.services import compute_themes, open_alerts
 
 bp = Blueprint("themes", __name__, url_prefix="/themes")
-nav.register("themes.index", _l("Themes"), order=20)
 
 DEFAULT_WEEKS = 4
 

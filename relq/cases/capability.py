@@ -1,0 +1,37 @@
+"""The case: intake, the list, the case page, the lifecycle and notes."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from relq import access
+from relq.capability import Capability
+from relq.cases import views
+from relq.nav import NavItem
+
+CAPABILITY = Capability(
+    name="cases",
+    blueprint=views.bp,
+    menu=(
+        NavItem("cases.index", _l("Cases"), order=10),
+        NavItem("cases.new", _l("New case"), visible=access.can_create_case, order=30),
+    ),
+    audit_labels={
+        "case.created": _l("Case logged"),
+        "case.updated": _l("Case edited"),
+        "case.route": _l("Routed"),
+        "case.reroute": _l("Rerouted"),
+        "case.acknowledge": _l("Acknowledged (受領)"),
+        "case.plan": _l("Response planned (対応予定)"),
+        "case.complete": _l("Done (対応済)"),
+        "case.decline": _l("Declined (対応しない)"),
+        "case.start": _l("Work started"),
+        "case.await_customer": _l("Waiting for the customer"),
+        "case.customer_replied": _l("Customer replied"),
+        "case.resolve": _l("Resolved"),
+        "case.close": _l("Closed"),
+        "case.reopen": _l("Reopened"),
+        "case.assigned": _l("Assignee changed"),
+        "note.added": _l("Note added"),
+    },
+)

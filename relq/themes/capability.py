@@ -1,0 +1,15 @@
+"""Recurring themes and surges."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from relq.capability import Capability
+from relq.nav import NavItem
+from relq.themes import views
+
+CAPABILITY = Capability(
+    name="themes",
+    blueprint=views.bp,
+    menu=(NavItem("themes.index", _l("Themes"), order=20),),
+)

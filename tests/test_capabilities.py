@@ -1,0 +1,67 @@
+"""Each capability is one declaration (relq/capability.py), walked by create_app from the
+explicit tuple in relq/capabilities.py; a declaration that does not fit stops the app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from flask import Blueprint, Flask
+from flask_babel import lazy_gettext as _l
+
+from relq.capabilities import capabilities
+from relq.capability import Capability, CapabilityError, install
+from relq.cases.panels import Panel
+from relq.nav import NavItem
+
+RELQ = Path(__file__).resolve().parent.parent / "relq"
+
+
+def _receiver(*_args, **_kwargs) -> None:
+    pass
+
+
+def _panel(_case, _user) -> None:
+    return None
+
+
+def test_every_package_with_pages_is_declared_and_installed(app):
+    declared = {c.name for c in capabilities()}
+    with_pages = {p.parent.name for p in RELQ.glob("*/views.py")}
+    assert with_pages == declared
+    # Every blueprint of the app comes from a declaration, and every declaration's is there.
+    assert set(app.blueprints) == {c.blueprint.name for c in capabilities() if c.blueprint}
+    # The audit trail words every code of every capability, and the timeline knows none.
+    labels = app.extensions["relq"].audit_labels
+    assert {"escalation.closed", "case.created", "tag.accept", "user.logged_in"} <= set(labels)
+
+
+def test_the_clock_runs_the_declared_steps_in_order(app):
+    assert [name for name, _ in app.extensions["relq"].ticks] == [
+        "deadlines",
+        "escalations",
+        "notify",
+    ]
+
+
+@pytest.mark.parametrize(
+    "broken, message",
+    [
+        (Capability("x", receivers={"case_exploded": (_receiver,)}), "case_exploded"),
+        (Capability("x", menu=(NavItem("x.nowhere", _l("Nowhere")),)), "has no view"),
+        (Capability("x", audit_labels={"case.created": _l("Again")}), "declared twice"),
+        (Capability("cases"), "declared twice"),
+        (Capability("x", panels=(Panel("x", "x/_none.html", "main", _panel),)), "not found"),
+    ],
+)
+def test_a_declaration_that_does_not_fit_stops_the_app_at_start(broken, message):
+    app = Flask("broken", template_folder=str(RELQ.parent / "templates"))
+    with pytest.raises(CapabilityError, match=message):
+        install(app, (*capabilities(), broken))
+
+
+def test_a_capability_with_its_own_blueprint_installs(app):
+    extra = Capability("extra", blueprint=Blueprint("extra", __name__))
+    other = Flask("other", template_folder=str(RELQ.parent / "templates"))
+    installed = install(other, (*capabilities(), extra))
+    assert "extra" in other.blueprints and installed.capabilities[-1] is extra
