@@ -18,42 +18,41 @@ from relq.audit.models import AuditEvent
 from relq.audit.services import apply_changes, record
 from relq.cases.models import NOTE_KINDS, TRANSITIONS, Case, Customer, Note, parse_ref
 from relq.db import db, utcnow
+from relq.errors import Conflict, DomainError, Invalid, NotAllowed
 from relq.org.models import Department, User
 
 
-class CaseError(Exception):
-    """A refused change; `str(error)` is a message for the user (already translated by views)."""
+class CaseError(DomainError):
+    """A refused change to a case (relq/errors.py maps it to its HTTP answer)."""
 
 
-class NotAllowed(CaseError):
-    pass
+class IllegalTransition(CaseError, Conflict):
+    """The case's status does not allow `action` (any more: someone moved it meanwhile)."""
 
-
-class IllegalTransition(CaseError):
     def __init__(self, case: Case, action: str):
-        super().__init__(action)
-        self.status, self.action = case.status, action
+        super().__init__("illegal_transition", action)
+        self.case_status, self.action = case.status, action
 
 
-class MissingInput(CaseError):
+class MissingInput(CaseError, Invalid):
     def __init__(self, field_name: str):
-        super().__init__(field_name)
+        super().__init__("missing_input", field_name)
         self.field_name = field_name
 
 
-class EditConflict(CaseError):
+class EditConflict(CaseError, Conflict):
     """Someone changed the case after the user loaded it. `changed_by` tells who, if known."""
 
     def __init__(self, case: Case, changed_by: User | None):
-        super().__init__(case.id)
+        super().__init__("edit_conflict", case.id)
         self.case, self.changed_by = case, changed_by
 
 
-class DuplicateSubmission(CaseError):
+class DuplicateSubmission(CaseError, Conflict):
     """The intake form was sent twice; `case` is the one the first submission created."""
 
     def __init__(self, case: Case):
-        super().__init__(case.id)
+        super().__init__("duplicate_submission", case.id)
         self.case = case
 
 

@@ -46,7 +46,6 @@ from relq.cases.services import (
     EditConflict,
     IllegalTransition,
     MissingInput,
-    NotAllowed,
     add_note,
     assign_case,
     assignable_users,
@@ -464,8 +463,6 @@ def edit(case_id: int):
             conflict = error
             case = get_case_or_404(case_id, current_user)
             form.version.data = case.version
-        except NotAllowed:
-            abort(403)
         else:
             flash(_("Case %(ref)s was updated.", ref=case.ref), "success")
             return redirect(url_for("cases.detail", case_id=case.id))
@@ -516,8 +513,6 @@ def assign(case_id: int):
             )
     except EditConflict as error:
         return _detail_page(get_case_or_404(case_id, current_user), status=409, conflict=error)
-    except NotAllowed:
-        abort(403)
     flash(_("The assignee was updated."), "success")
     return redirect(url_for("cases.detail", case_id=case_id))
 
@@ -547,7 +542,7 @@ def transition(case_id: int):
         flash(
             _(
                 "A case that is “%(status)s” cannot be moved by “%(action)s”.",
-                status=STATUSES[error.status],
+                status=STATUSES[error.case_status],
                 action=TRANSITIONS[action].label if action in TRANSITIONS else action,
             ),
             "error",
@@ -555,8 +550,6 @@ def transition(case_id: int):
         return _detail_page(
             get_case_or_404(case_id, current_user), status=409, transition_form=form
         )
-    except NotAllowed:
-        abort(403)
     except MissingInput as error:
         message, target = {
             "reason": (_("Give a reason."), form.reason),

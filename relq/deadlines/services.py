@@ -29,17 +29,14 @@ from relq.deadlines.models import (
     DeadlinePolicy,
     PolicyMinutes,
 )
+from relq.errors import CodedError
 from relq.org.models import User
 
 # ---- policies --------------------------------------------------------------------------------
 
 
-class PolicyError(Exception):
+class PolicyError(CodedError):
     """A refused policy change; `code` names the reason (the view words it)."""
-
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
 
 
 @cached("deadlines")

@@ -15,6 +15,7 @@ from relq import access, events
 from relq.audit.services import apply_changes, record
 from relq.cases.models import Case
 from relq.db import db, utcnow
+from relq.errors import CodedError
 from relq.escalations.models import OUTCOMES, REASONS, Escalation, EscalationComment
 from relq.org.models import User
 from relq.themes.models import SurgeAlert
@@ -76,8 +77,8 @@ def raise_escalation(
     return escalation
 
 
-class EscalationError(Exception):
-    """A refused change; `str(error)` names what was wrong (views show a translated message)."""
+class EscalationError(CodedError):
+    """A refused change; `code` names what was wrong (views show a translated message)."""
 
 
 def check_safety(case: Case, texts: list[str], *, now: datetime | None = None):

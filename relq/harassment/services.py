@@ -22,6 +22,7 @@ from relq.audit.services import diff, record
 from relq.cases.models import OFFICE_TZ, Case
 from relq.cases.services import CaseError, MissingInput, NotAllowed
 from relq.db import db, utcnow
+from relq.errors import Conflict
 from relq.harassment.models import ACTIONS, ASSESSMENTS, BEHAVIOURS, HarassmentReport, StaffFollowUp
 from relq.org.models import User
 
@@ -56,11 +57,11 @@ class InvalidChoice(CaseError):
         self.field_name = field_name
 
 
-class ReportConflict(CaseError):
+class ReportConflict(CaseError, Conflict):
     """Someone changed the record after the user loaded it; `changed_by` tells who, if known."""
 
     def __init__(self, report: HarassmentReport, changed_by: User | None):
-        super().__init__(report.id)
+        super().__init__("report_conflict", report.id)
         self.report, self.changed_by = report, changed_by
 
 

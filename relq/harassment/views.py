@@ -27,7 +27,6 @@ from relq.harassment.services import (
     AlreadyFlagged,
     InvalidChoice,
     MissingInput,
-    NotAllowed,
     ReportConflict,
     add_follow_up,
     flag_case,
@@ -181,8 +180,6 @@ def edit(report_id: int):
     except InvalidChoice as error:
         getattr(form, error.field_name).errors = [_("Choose among the listed answers.")]
         return _record_page(report, case, form=form, status=422)
-    except NotAllowed:
-        abort(403)
     flash(_("The record was saved."), "success")
     return redirect(url_for("harassment.report", report_id=report_id))
 
@@ -205,8 +202,6 @@ def follow_up(report_id: int):
         target = form.body if error.field_name == "body" else form.held_at
         target.errors = [_("Enter this.")]
         return _record_page(report, case, follow_up_form=form, status=422)
-    except NotAllowed:
-        abort(403)
     flash(_("The follow-up with the staff member was recorded."), "success")
     return redirect(url_for("harassment.report", report_id=report_id) + "#follow-ups")
 

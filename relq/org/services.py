@@ -11,15 +11,12 @@ from relq.audit.services import apply_changes, record
 from relq.auth.services import check_new_password, end_all_login_sessions, hash_password
 from relq.cache import cached
 from relq.db import db
+from relq.errors import CodedError
 from relq.org.models import LOCALES, ROLES, Department, User, active_departments
 
 
-class OrgError(Exception):
+class OrgError(CodedError):
     """A refused change; `code` says why, the view translates it."""
-
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
 
 
 @dataclass

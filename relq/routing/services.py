@@ -19,15 +19,14 @@ from relq.cache import cached
 from relq.cases.models import Case
 from relq.cases.services import apply_transition
 from relq.db import db, utcnow
+from relq.errors import CodedError
 from relq.nlp import normalize
 from relq.org.models import Department, User
 from relq.routing.models import CONDITIONS, RoutingRule
 
 
-class RoutingError(Exception):
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+class RoutingError(CodedError):
+    """A refused change; `code` names why ("not_allowed" answers 403)."""
 
 
 def rules(*, active_only: bool = False) -> list[RoutingRule]:

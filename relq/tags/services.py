@@ -14,14 +14,13 @@ from relq.audit.services import record
 from relq.cache import cached
 from relq.cases.models import Case
 from relq.db import db, transaction_cache, utcnow
+from relq.errors import CodedError
 from relq.org.models import User
 from relq.tags.models import CaseTag, Tag
 
 
-class TagError(Exception):
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+class TagError(CodedError):
+    """A refused change; `code` names why ("not_allowed" answers 403)."""
 
 
 # ---- the list ---------------------------------------------------------------------------------

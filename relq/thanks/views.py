@@ -1,6 +1,6 @@
 """The "thanks" feed and the case-page panel that passes a compliment on."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,7 +16,6 @@ from relq.thanks.services import (
     AlreadyShared,
     FeedFilters,
     MissingInput,
-    NotAllowed,
     compliment_for_case,
     linkable_case_ids,
     share_compliment,
@@ -90,8 +89,6 @@ def share(compliment_case_id: int):
         except AlreadyShared:
             flash(_("This compliment was already passed on."), "info")
             return redirect(url_for("cases.detail", case_id=compliment_case_id))
-        except NotAllowed:
-            abort(403)
         except MissingInput as error:
             target, message = {
                 "staff_user": (form.staff_user_id, _("Choose someone of the department thanked.")),
