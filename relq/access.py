@@ -181,6 +181,11 @@ def can_transition(user: User, case: Case, action: str) -> bool:
     )
 
 
+def can_answer(user: User, case: Case) -> bool:
+    """Whether `user` answers for the department the case is routed to (its lead)."""
+    return OWNER in sides(user, case)
+
+
 def allowed_transitions(user: User, case: Case) -> list:
     return [t for t in TRANSITIONS.values() if can_transition(user, case, t.action)]
 

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
+from relq.answers.services import answer_case
+from relq.cases.models import TRANSITIONS
 from relq.cases.services import CaseInput, CustomerInput, create_case, transition_case
 from relq.db import db, utcnow
+from relq.deadlines.calendar import OFFICE_TZ
 from relq.org.services import DepartmentInput, UserInput, create_department, create_user
 
 PASSWORD = "correct horse battery"
@@ -73,6 +76,35 @@ PATH = {
 }
 
 
+def planned_date(days: int = 7) -> date:
+    """A 対応予定 date `days` ahead in the office's calendar (a planned date is never past)."""
+    return datetime.now(OFFICE_TZ).date() + timedelta(days=days)
+
+
+def transition(case, *, actor, action, expected_version, reason="", planned_for=None, **extra):
+    """A lifecycle step as the case page's form makes it: the owner's answers through their
+    use case (answer_case), every other step through transition_case."""
+    answer = TRANSITIONS[action].answer if action in TRANSITIONS else None
+    if answer:
+        return answer_case(
+            case,
+            actor=actor,
+            answer=answer,
+            expected_version=expected_version,
+            body=reason,
+            planned_for=planned_for,
+        )
+    return transition_case(
+        case,
+        actor=actor,
+        action=action,
+        expected_version=expected_version,
+        reason=reason,
+        planned_for=planned_for,
+        **extra,
+    )
+
+
 def move_to(case, status, *, front_line):
     from relq.org.models import User
 
@@ -85,10 +117,14 @@ def move_to(case, status, *, front_line):
         )
     for action in PATH[status]:
         actor = front_line if action == "close" else owner
-        transition_case(
-            case,
-            actor=actor,
-            action=action,
-            expected_version=case.version,
-            reason="交換品を発送しました" if action == "complete" else "",
-        )
+        answer = TRANSITIONS[action].answer
+        if answer:  # the owner's answer, through its own use case
+            answer_case(
+                case,
+                actor=actor,
+                answer=answer,
+                expected_version=case.version,
+                body="交換品を発送しました" if action == "complete" else "",
+            )
+            continue
+        transition_case(case, actor=actor, action=action, expected_version=case.version)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from relq import access
-from relq.answers import events, views
+from relq.answers import views
 from relq.capability import Capability
 from relq.cases.panels import Panel
 from relq.nav import NavItem
@@ -13,9 +13,6 @@ from relq.nav import NavItem
 CAPABILITY = Capability(
     name="answers",
     blueprint=views.bp,
-    receivers={
-        "case_transitioned": (events._on_transition,),
-    },
     menu=(
         NavItem(
             "answers.index",

@@ -1,4 +1,4 @@
-"""The owning department's answers, and what the front line reads of them."""
+"""A lead answers a case (`answer_case`), and what the front line reads of the answers."""
 
 from __future__ import annotations
 
@@ -10,24 +10,49 @@ from relq import access, events
 from relq.access import visible_cases
 from relq.answers.models import DepartmentAnswer
 from relq.cases.models import TRANSITIONS, Case
+from relq.cases.services import MissingInput, apply_transition, check_transition
 from relq.db import db, utcnow
+from relq.deadlines.calendar import OFFICE_TZ
+from relq.errors import Invalid
 from relq.org.models import User
 
+# Each answer and the lifecycle transition that carries it (relq.cases.models.TRANSITIONS).
+ACTION_OF_ANSWER = {t.answer: t.action for t in TRANSITIONS.values() if t.answer}
 
-def record_answer(
-    case: Case, *, actor: User | None, action: str, reason: str, planned_for: date | None
-) -> DepartmentAnswer | None:
-    """Write the answer a lifecycle transition carries (None for other transitions)."""
-    answer = TRANSITIONS[action].answer
-    if answer is None or case.responsible_department_id is None:
-        return None
+
+def answer_case(
+    case: Case,
+    *,
+    actor: User,
+    answer: str,
+    expected_version: int,
+    body: str = "",
+    planned_for: date | None = None,
+) -> DepartmentAnswer:
+    """The owning department's lead answers the front line: 受領 ("acknowledged"), 対応予定
+    ("planned", by a date from today on, in the office's calendar), 対応済 ("done", saying
+    what was done) or 対応しない ("declined", saying why: the case goes back to the front
+    line). Moves the case along the answer's transition, writes the answer, and announces
+    both (case_transitioned, then case_answered) to the observers: clocks, escalations,
+    notifications. Raises Invalid for an unknown answer, NotAllowed if `actor` may not
+    answer for the case, IllegalTransition if its status allows no such answer,
+    MissingInput ("reason", "planned_for", "planned_for_past"), EditConflict for a stale
+    page."""
+    action = ACTION_OF_ANSWER.get(answer)
+    if action is None:
+        raise Invalid("unknown_answer")
+    check_transition(case, actor=actor, action=action, expected_version=expected_version)
+    if planned_for is not None and planned_for < utcnow().astimezone(OFFICE_TZ).date():
+        raise MissingInput("planned_for_past")
+    department_id = case.responsible_department_id  # the department answering, before 対応しない
+    apply_transition(case, action, actor=actor, reason=body, planned_for=planned_for)
     row = DepartmentAnswer(
         case_id=case.id,
-        department_id=case.responsible_department_id,
+        department_id=department_id,
         answer=answer,
         planned_for=planned_for if answer == "planned" else None,
-        body=reason,
-        answered_by_id=actor.id if actor is not None else None,
+        body=(body or "").strip(),
+        answered_by_id=actor.id,
         answered_at=utcnow(),
     )
     db.session.add(row)

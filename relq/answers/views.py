@@ -1,11 +1,14 @@
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from relq import access
-from relq.access import allow
+from relq.access import allow, get_case_or_404
+from relq.answers.forms import AnswerForm
 from relq.answers.models import ANSWERS
 from relq.answers.services import (
     INBOX_VIEWS,
+    answer_case,
     answers_for_front_line,
     answers_of,
     inbox,
@@ -13,7 +16,8 @@ from relq.answers.services import (
     latest_answers,
     waiting_count,
 )
-from relq.db import db
+from relq.db import db, transaction
+from relq.errors import Conflict, Invalid
 
 bp = Blueprint("answers", __name__, url_prefix="/inbox")
 PER_PAGE = 50
@@ -65,6 +69,39 @@ def _acknowledge_clocks(case_ids: list[int]) -> dict:
         case_id: next((d for d in clocks if d.kind == "acknowledge"), None)
         for case_id, clocks in deadlines_of(case_ids).items()
     }
+
+
+@bp.post("/<int:case_id>/answer")
+@allow("lead")
+def answer(case_id: int):
+    """A lead answers a case (受領 / 対応予定 / 対応済 / 対応しない): answer_case."""
+    access.require(access.can_answer(current_user, get_case_or_404(case_id, current_user)))
+    form = AnswerForm()
+    back = (
+        url_for("answers.index")
+        if form.back.data == "inbox"
+        else url_for("cases.detail", case_id=case_id)
+    )
+    if not form.validate_on_submit():
+        flash(_("The answer was not understood; nothing was changed."), "error")
+        return redirect(back), 303
+    try:
+        with transaction():
+            case = get_case_or_404(case_id, current_user)
+            answer_case(
+                case,
+                actor=current_user,
+                answer=form.answer.data,
+                expected_version=form.version.data,
+                body=form.body.data or "",
+                planned_for=form.planned_for.data,
+            )
+    except (Conflict, Invalid):  # answered or changed meanwhile, or a missing word or date
+        message = _("Case %(ref)s was not answered: open it and try again.", ref=case.ref)
+        flash(message, "error")
+        return redirect(back), 303
+    flash(_("Case %(ref)s: %(answer)s.", ref=case.ref, answer=ANSWERS[form.answer.data]), "success")
+    return redirect(back), 303
 
 
 @bp.get("/answers")

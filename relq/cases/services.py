@@ -241,13 +241,11 @@ def transition_case(
 ) -> Case:
     """Move the case along its lifecycle (`TRANSITIONS`). Raises IllegalTransition for a change
     the case's status does not allow, NotAllowed for one the actor may not make, MissingInput
-    for a department or reason the change needs, EditConflict for a stale form."""
-    transition = TRANSITIONS.get(action)
-    if transition is None or case.status not in transition.sources:
-        raise IllegalTransition(case, action)
-    if not access.can_transition(actor, case, action):
-        raise NotAllowed(action)
-    _check_version(case, expected_version)
+    for a department or reason the change needs, EditConflict for a stale form. The owning
+    department's answers are `relq.answers.services.answer_case` (Invalid here)."""
+    if action in TRANSITIONS and TRANSITIONS[action].answer:
+        raise Invalid("answer_through_answer_case", action)
+    check_transition(case, actor=actor, action=action, expected_version=expected_version)
     return apply_transition(
         case,
         action,
@@ -256,6 +254,16 @@ def transition_case(
         reason=reason,
         planned_for=planned_for,
     )
+
+
+def check_transition(case: Case, *, actor: User, action: str, expected_version: int) -> None:
+    """Whether `actor` may make this change now (see transition_case for what it raises)."""
+    transition = TRANSITIONS.get(action)
+    if transition is None or case.status not in transition.sources:
+        raise IllegalTransition(case, action)
+    if not access.can_transition(actor, case, action):
+        raise NotAllowed(action)
+    _check_version(case, expected_version)
 
 
 def apply_transition(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from relq import access
 from relq.access import EVERYONE, allow, get_case_or_404, require
+from relq.answers.services import answer_case
 from relq.cache import kept
 from relq.cases.forms import (
     SORT_CHOICES,
@@ -526,18 +527,29 @@ def transition(case_id: int):
     if not form.validate_on_submit():
         return _detail_page(case, status=422, transition_form=form)
     action = form.action.data
+    transition = TRANSITIONS.get(action)
     try:
         with transaction():
             case = get_case_or_404(case_id, current_user)
-            transition_case(
-                case,
-                actor=current_user,
-                action=action,
-                expected_version=int(form.version.data),
-                department_id=form.department_id.data or None,
-                reason=form.reason.data or "",
-                planned_for=form.planned_for.data,
-            )
+            if transition is not None and transition.answer:  # the owner's answer: its use case
+                answer_case(
+                    case,
+                    actor=current_user,
+                    answer=transition.answer,
+                    expected_version=int(form.version.data),
+                    body=form.reason.data or "",
+                    planned_for=form.planned_for.data,
+                )
+            else:
+                transition_case(
+                    case,
+                    actor=current_user,
+                    action=action,
+                    expected_version=int(form.version.data),
+                    department_id=form.department_id.data or None,
+                    reason=form.reason.data or "",
+                    planned_for=form.planned_for.data,
+                )
     except IllegalTransition as error:
         flash(
             _(
@@ -554,6 +566,10 @@ def transition(case_id: int):
         message, target = {
             "reason": (_("Give a reason."), form.reason),
             "planned_for": (_("Give the date you plan to respond by."), form.planned_for),
+            "planned_for_past": (
+                _("The planned date cannot be in the past."),
+                form.planned_for,
+            ),
         }.get(error.field_name, (_("Choose another active department."), form.department_id))
         target.errors = [*target.errors, message]
         flash(message, "error")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from relq.answers.services import answer_case
 from relq.audit.models import AuditEvent, AuditIsAppendOnly
-from relq.cases.services import add_note, transition_case, update_case
+from relq.cases.services import add_note, update_case
 from relq.db import db
 from tests.factories import make_case
 
@@ -48,7 +49,7 @@ def test_one_event_per_change(org):
     assert _events()[start:] == ["case.created"]
     update_case(case, actor=org.operator, changes={"severity": 2}, expected_version=case.version)
     update_case(case, actor=org.operator, changes={"severity": 2}, expected_version=case.version)
-    transition_case(case, actor=org.lead_qa, action="acknowledge", expected_version=case.version)
+    answer_case(case, actor=org.lead_qa, answer="acknowledged", expected_version=case.version)
     add_note(case, actor=org.lead_qa, kind="internal", body="ロットを確認中")
     assert _events()[start:] == ["case.created", "case.updated", "case.acknowledge", "note.added"]
     events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.case_id == case.id)).all()

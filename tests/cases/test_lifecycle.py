@@ -3,16 +3,16 @@ ones are refused, change nothing and leave no event."""
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
 import sqlalchemy as sa
 
+from relq.answers.services import answer_case
 from relq.audit.models import AuditEvent
 from relq.cases.models import FRONT_LINE, STATUSES, TRANSITIONS
 from relq.cases.services import IllegalTransition, MissingInput, NotAllowed, transition_case
 from relq.db import db
-from tests.factories import make_case
+from tests.factories import make_case, planned_date
+from tests.factories import transition as lifecycle_step
 
 PAIRS = [(status, action) for status in STATUSES for action in TRANSITIONS]
 
@@ -41,10 +41,10 @@ def test_transition_table(org, status, action):
     before_events = _events(case)
     kwargs = {"reason": "お客様から再度連絡があったため"} if transition.needs_reason else {}
     if transition.needs_date:
-        kwargs["planned_for"] = datetime.date(2026, 12, 1)
+        kwargs["planned_for"] = planned_date()
     if transition.needs_department:
         kwargs["department_id"] = org.logistics.id
-    call = lambda: transition_case(  # noqa: E731
+    call = lambda: lifecycle_step(  # noqa: E731
         case,
         actor=_actor_for(org, action),
         action=action,
@@ -72,14 +72,10 @@ def test_transition_table(org, status, action):
 def test_owner_only_steps_refuse_the_front_line(org):
     case = make_case(org.operator, department=org.qa)
     with pytest.raises(NotAllowed):
-        transition_case(
-            case, actor=org.operator, action="acknowledge", expected_version=case.version
-        )
+        answer_case(case, actor=org.operator, answer="acknowledged", expected_version=case.version)
     with pytest.raises(NotAllowed):
-        transition_case(
-            case, actor=org.lead_cs, action="acknowledge", expected_version=case.version
-        )
-    transition_case(case, actor=org.lead_qa, action="acknowledge", expected_version=case.version)
+        answer_case(case, actor=org.lead_cs, answer="acknowledged", expected_version=case.version)
+    answer_case(case, actor=org.lead_qa, answer="acknowledged", expected_version=case.version)
     assert case.status == "acknowledged"
 
 
@@ -88,7 +84,7 @@ def test_outsiders_cannot_move_a_case(org, who):
     case = make_case(org.operator, department=org.qa)
     for action in ("acknowledge", "reroute", "await_customer"):
         with pytest.raises((NotAllowed, IllegalTransition)):
-            transition_case(
+            lifecycle_step(
                 case,
                 actor=getattr(org, who),
                 action=action,

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from sqlalchemy import select
 
-from relq.cases.services import add_note, transition_case, update_case
+from relq.cases.services import add_note, update_case
 from relq.db import db
 from relq.deadlines.calendar import add_business_minutes, business_minutes_between
 from relq.deadlines.models import DEFAULT_POLICIES, CaseDeadline
 from relq.deadlines.services import apply_clock_rules, policy_for
 from relq.routing.services import RuleInput, save_rule
 from tests.deadlines.conftest import jst
-from tests.factories import make_case
+from tests.factories import make_case, planned_date, transition
 
 
 def all_clocks(case) -> list[CaseDeadline]:
@@ -31,9 +29,7 @@ def open_clocks(case) -> dict[str, CaseDeadline]:
 
 
 def move(case, actor, action, **kwargs):
-    return transition_case(
-        case, actor=actor, action=action, expected_version=case.version, **kwargs
-    )
+    return transition(case, actor=actor, action=action, expected_version=case.version, **kwargs)
 
 
 RECEIVED = (2026, 11, 18, 9, 30)  # Wednesday
@@ -112,7 +108,7 @@ def test_rerouting_cancels_the_old_acknowledgement_and_starts_a_new_one(org, clo
     ("action", "extra"),
     [
         ("acknowledge", {}),
-        ("plan", {"planned_for": date(2026, 12, 1)}),
+        ("plan", {"planned_for": planned_date()}),
         ("decline", {"reason": "当部の担当ではありません"}),
         ("complete", {"reason": "交換品を発送しました"}),
     ],

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from relq.answers.services import answer_case
 from relq.cases.models import Case
 from relq.cases.services import transition_case
 from relq.db import db, transaction, utcnow
@@ -72,12 +73,12 @@ def test_answer_mail_quotes_the_reason(org, smtp):
     case = quiet_case(org)
     db.session.commit()
     with transaction():
-        transition_case(
+        answer_case(
             case,
             actor=org.lead_qa,
-            action="decline",
+            answer="declined",
             expected_version=case.version,
-            reason="製造工程に異常はありませんでした",
+            body="製造工程に異常はありませんでした",
         )
     (message,) = smtp.to(org.operator)
     assert "品質保証部" in message["Subject"] and case.ref in message["Subject"]
@@ -89,9 +90,7 @@ def test_no_mail_for_those_who_did_not_ask(org, smtp):
     case = quiet_case(org)
     db.session.commit()
     with transaction():
-        transition_case(
-            case, actor=org.lead_qa, action="acknowledge", expected_version=case.version
-        )
+        answer_case(case, actor=org.lead_qa, answer="acknowledged", expected_version=case.version)
     assert smtp.to(org.operator) == []
     assert notifications(org.operator, "answered")[0].email_state == "none"
 

@@ -9,6 +9,7 @@ import pytest
 from flask_babel import force_locale
 
 from relq import events
+from relq.answers.services import answer_case
 from relq.cases.services import transition_case
 from relq.db import db, transaction, utcnow
 from relq.deadlines.models import CaseDeadline
@@ -17,7 +18,7 @@ from relq.notify.messages import describe
 from relq.notify.models import NotificationPreference
 from relq.routing.services import RuleInput, save_rule
 from relq.themes.models import SurgeAlert
-from tests.factories import make_case, make_user
+from tests.factories import make_case, make_user, planned_date
 from tests.notify.conftest import notifications, quiet_case
 
 
@@ -92,27 +93,27 @@ def test_nobody_is_told_of_their_own_routing(org):
 
 def test_the_operator_who_logged_the_case_hears_each_answer(org):
     case = make_case(org.operator, department=org.qa)
-    transition_case(case, actor=org.lead_qa, action="acknowledge", expected_version=case.version)
-    transition_case(
+    answer_case(case, actor=org.lead_qa, answer="acknowledged", expected_version=case.version)
+    answer_case(
         case,
         actor=org.lead_qa,
-        action="plan",
+        answer="planned",
         expected_version=case.version,
-        planned_for=datetime.date(2026, 12, 1),
-        reason="工場で原因を調査します",
+        planned_for=planned_date(),
+        body="工場で原因を調査します",
     )
-    transition_case(
+    answer_case(
         case,
         actor=org.lead_qa,
-        action="decline",
+        answer="declined",
         expected_version=case.version,
-        reason="製造工程に異常はありませんでした",
+        body="製造工程に異常はありませんでした",
     )
 
     rows = notifications(event="answered")
     assert {n.user_id for n in rows} == {org.operator.id}
     assert [n.params["answer"] for n in rows] == ["acknowledged", "planned", "declined"]
-    assert rows[1].params["planned_for"] == "2026-12-01"
+    assert rows[1].params["planned_for"] == planned_date().isoformat()
     assert rows[2].params["body"] == "製造工程に異常はありませんでした"
     assert rows[2].params["department_id"] == org.qa.id
     title, body, _url = describe(rows[2])
@@ -123,7 +124,7 @@ def test_the_operator_who_logged_the_case_hears_each_answer(org):
 def test_nobody_hears_their_own_answer(org):
     # The contact centre's lead logs a case for their own department, then acknowledges it.
     case = make_case(org.lead_cs, department=org.cs)
-    transition_case(case, actor=org.lead_cs, action="acknowledge", expected_version=case.version)
+    answer_case(case, actor=org.lead_cs, answer="acknowledged", expected_version=case.version)
     assert notifications(event="answered") == []
 
 
@@ -258,7 +259,7 @@ def test_email_pending_only_for_those_who_want_it(app, org, in_app, email, unrea
 def test_defaults_apply_without_a_choice(app, org):
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_QUEUE="off")
     case = make_case(org.operator, department=org.qa)
-    transition_case(case, actor=org.lead_qa, action="acknowledge", expected_version=case.version)
+    answer_case(case, actor=org.lead_qa, answer="acknowledged", expected_version=case.version)
     # Routed: in the app and by e-mail; answered: in the app only.
     assert notifications(org.lead_qa, "routed")[0].email_state == "pending"
     assert notifications(org.operator, "answered")[0].email_state == "none"

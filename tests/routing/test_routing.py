@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from relq.answers.services import answer_case
 from relq.audit.models import AuditEvent
 from relq.cases.models import Case
 from relq.db import db, transaction
@@ -116,7 +117,6 @@ def test_learned_department_suggestion(org, app, login_as):
     """History: the QA lead owned the kettle cases, logistics the parcels. A new case gets the
     department that handled cases like it, with a confidence and the words behind it."""
     from relq.analysis.services import backfill
-    from relq.cases.services import transition_case
     from relq.learning import forget_cached_models, suggest_department, train_model
 
     texts = {
@@ -145,8 +145,8 @@ def test_learned_department_suggestion(org, app, login_as):
                 )
                 with transaction():
                     case = db.session.get(Case, case.id)
-                    transition_case(
-                        case, actor=lead, action="acknowledge", expected_version=case.version
+                    answer_case(
+                        case, actor=lead, answer="acknowledged", expected_version=case.version
                     )
                 ids.append(case.id)
     backfill(ids)
