@@ -29,7 +29,6 @@ import io
 import logging
 import pickle  # noqa: S403  (our own models, written and read by relq through its database)
 import re
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from sqlalchemy import JSON as JSONType
 from sqlalchemy import CheckConstraint, Integer, LargeBinary, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from relq.cache import cached, forget_all
 from relq.db import UTCDateTime, db, utcnow
 
 log = logging.getLogger(__name__)
@@ -598,37 +598,23 @@ def train_tag_model() -> LearnedModel | None:
     return train_model("tags")
 
 
-_cache: dict[str, tuple[int | None, float, TextModel | None]] = {}
-_cache_lock = threading.Lock()
-RELOAD_SECONDS = 60
-
-
+@cached("models")
 def current_model(kind: str) -> TextModel | None:
-    """The newest stored model of a kind, loaded once per process, re-checked every minute."""
-    now = time.monotonic()
-    with _cache_lock:
-        cached = _cache.get(kind)
-        if cached and now - cached[1] < RELOAD_SECONDS:
-            return cached[2]
-        newest = db.session.scalar(
-            select(LearnedModel.id)
-            .where(LearnedModel.kind == kind)
-            .order_by(LearnedModel.id.desc())
-        )
-        if cached and cached[0] == newest:
-            _cache[kind] = (newest, now, cached[2])
-            return cached[2]
-        model = None
-        if newest is not None:
-            blob = db.session.get(LearnedModel, newest).blob
-            model = pickle.loads(blob)  # noqa: S301  (written by train_model)
-        _cache[kind] = (newest, now, model)
-        return model
+    """The newest stored model of a kind, loaded once per process and kept until a model is
+    trained anywhere (the "models" cache topic)."""
+    blob = db.session.scalar(
+        select(LearnedModel.blob)
+        .where(LearnedModel.kind == kind)
+        .order_by(LearnedModel.id.desc())
+        .limit(1)
+    )
+    return None if blob is None else pickle.loads(blob)  # noqa: S301  (written by train_model)
 
 
 def forget_cached_models() -> None:
-    with _cache_lock:
-        _cache.clear()
+    """Empty this process's kept values: never needed for correctness (a new model changes
+    the "models" topic), only to free memory."""
+    forget_all()
 
 
 def predict(analysis, case) -> list[Suggestion]:

@@ -9,6 +9,7 @@ is seen by this process's cached reads.
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -160,3 +161,41 @@ def test_a_failed_change_invalidates_nothing_and_shows_nothing(app, org, db_url)
         page = operator.get("/cases/new").text
         assert "幻の部署" not in page and "品質保証部" in page
         assert re.search(r"<option[^>]*>品質保証部</option>", page)
+
+
+_TRAIN_ELSEWHERE = """
+import pickle, sys
+from relq import create_app
+from relq.db import db, transaction
+from relq.learning import LearnedModel
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1]})
+with app.app_context(), transaction():
+    blob = pickle.dumps({"trained": sys.argv[2]})
+    db.session.add(LearnedModel(kind="tags", examples=1, metrics={}, blob=blob))
+"""
+
+
+def test_a_model_trained_in_another_process_is_used_by_the_next_transaction(app, db_url):
+    """The learned models are kept per process (loading one costs tens of milliseconds) and
+    given up as soon as any process stores a newer one: no minute of stale suggestions."""
+    import subprocess
+    import sys
+
+    from relq.learning import current_model
+    from tests.nodes import ROOT
+
+    def train_elsewhere(name: str) -> None:
+        subprocess.run(  # noqa: S603  (relq itself, on the test's database)
+            [sys.executable, "-c", _TRAIN_ELSEWHERE, db_url, name],
+            cwd=ROOT,
+            check=True,
+            env={**os.environ, "RELQ_CONFIG": "test"},
+        )
+        db.session.rollback()  # this process's next transaction
+
+    assert current_model("tags") is None
+    train_elsewhere("first")
+    assert current_model("tags") == {"trained": "first"}
+    assert current_model("tags") is current_model("tags")  # kept, not loaded again
+    train_elsewhere("second")
+    assert current_model("tags") == {"trained": "second"}

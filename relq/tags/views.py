@@ -7,7 +7,7 @@ from sqlalchemy import select
 from relq import access
 from relq.access import allow, get_case_or_404, require
 from relq.db import db, transaction
-from relq.learning import LearnedModel, forget_cached_models, train_tag_model
+from relq.learning import LearnedModel, train_tag_model
 from relq.tags.forms import DecideForm, TagForm, TrainForm
 from relq.tags.models import TAG_SOURCES, TAG_STATES, Tag
 from relq.tags.services import TagError, TagInput, all_tags, decide_tag, save_tag, tag_statistics
@@ -119,7 +119,6 @@ def train():
         abort(400)
     with transaction():
         model = train_tag_model()
-    forget_cached_models()
     if model is None:
         flash(_("Not enough decided tags yet to learn from."), "warning")
     else:

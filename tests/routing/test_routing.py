@@ -117,7 +117,7 @@ def test_learned_department_suggestion(org, app, login_as):
     """History: the QA lead owned the kettle cases, logistics the parcels. A new case gets the
     department that handled cases like it, with a confidence and the words behind it."""
     from relq.analysis.services import backfill
-    from relq.learning import forget_cached_models, suggest_department, train_model
+    from relq.learning import suggest_department, train_model
 
     texts = {
         org.qa: [
@@ -152,7 +152,6 @@ def test_learned_department_suggestion(org, app, login_as):
     backfill(ids)
     with transaction():
         model = train_model("departments")
-    forget_cached_models()
     assert model is not None and model.metrics["micro_f1"] >= 0.8, model.metrics
     app.config["ANALYSIS_QUEUE"] = "inline"
     case = _log(org, customer_words="ケトルの蓋がきちんと閉まらず困っている")

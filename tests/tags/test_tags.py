@@ -178,7 +178,7 @@ def test_learned_model_suggests_with_confidence_and_reasons(org, app, inline):
     for texts the model has not seen; judged on held-out cases."""
     from relq.demo.corpus import generate_cases
     from relq.demo.loader import THEME_TAGS
-    from relq.learning import forget_cached_models, train_tag_model
+    from relq.learning import train_tag_model
 
     app.config["ANALYSIS_QUEUE"] = "off"
     corpus = [c for c in generate_cases(400, now=utcnow(), seed=11) if THEME_TAGS.get(c["theme"])]
@@ -201,7 +201,6 @@ def test_learned_model_suggests_with_confidence_and_reasons(org, app, inline):
     backfill(ids)
     with transaction():
         model = train_tag_model()
-    forget_cached_models()
     assert model is not None and model.examples == len(history)
     assert model.metrics["micro_f1"] >= 0.6, model.metrics
     assert set(model.metrics) >= {"micro_precision", "micro_recall", "per_tag_f1", "C"}
