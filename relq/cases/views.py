@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
-from sqlalchemy.orm import aliased, joinedload
+from sqlalchemy.orm import joinedload
 
 from relq import access
 from relq.access import EVERYONE, allow, get_case_or_404, require
@@ -27,6 +27,7 @@ from relq.cases.forms import (
     TransitionForm,
     to_utc,
 )
+from relq.cases.listing import case_page
 from relq.cases.models import (
     CHANNELS,
     KINDS,
@@ -51,16 +52,14 @@ from relq.cases.services import (
     assign_case,
     assignable_users,
     case_timeline,
-    count_limited,
     create_case,
-    filter_cases,
     transition_case,
     update_case,
 )
-from relq.db import db, statement_key, transaction, utcnow
-from relq.i18n import local_datetime, locale_code, translated, viewer_zone
+from relq.db import db, transaction, utcnow
+from relq.i18n import locale_code, translated
 from relq.learning import suggest_department
-from relq.org.models import Department, User
+from relq.org.models import Department
 from relq.org.services import department_choices
 from relq.tags.services import tag_chips, tag_choices, tag_options
 
@@ -194,60 +193,6 @@ def _filters_html(values: _FilterValues, locale: str) -> Markup:
     return kept(("org", "tags"), ("case-filter-form", locale, request.script_root, values), render)
 
 
-# What the list page shows: cases (and everything of theirs), people and departments, tags.
-CASE_LIST_TOPICS = ("cases", "org", "tags")
-_RESPONSIBLE = aliased(Department)
-_ASSIGNEE = aliased(User)
-
-
-def _list_rows(query, *, offset: int, limit: int, locale: str) -> list[tuple]:
-    """The page of the list as the template unpacks it: only the columns it shows (no ORM
-    objects), labels and dates made here, once per row."""
-    page_query = (
-        query.with_only_columns(
-            Case.id,
-            Case.received_at,
-            Case.kind,
-            Case.severity,
-            Case.subject,
-            Case.status,
-            Case.channel,
-            _RESPONSIBLE.name_ja,
-            _RESPONSIBLE.name_en,
-            _ASSIGNEE.name,
-            maintain_column_froms=False,
-        )
-        .outerjoin(_RESPONSIBLE, _RESPONSIBLE.id == Case.responsible_department_id)
-        .outerjoin(_ASSIGNEE, _ASSIGNEE.id == Case.assignee_id)
-        .limit(limit)
-        .offset(offset)
-    )
-    kinds, severities = translated(KINDS), translated(SEVERITIES)
-    statuses, channels = translated(STATUSES), translated(CHANNELS)
-    ref = Case.ref.fget
-    en = locale == "en"
-    rows = []
-    for r in db.session.connection().execute(page_query):
-        department = r[8] if en else r[7]
-        rows.append(
-            (
-                r.id,
-                ref(r),
-                local_datetime(r.received_at),
-                kinds[r.kind],
-                r.severity,
-                severities[r.severity],
-                r.subject,
-                r.status,
-                statuses[r.status],
-                "—" if department is None else department,
-                r.name or "",
-                channels[r.channel],
-            )
-        )
-    return rows
-
-
 @bp.get("/")
 @allow(EVERYONE)
 def index():
@@ -263,43 +208,18 @@ def index():
     else:
         values, page = parsed
         filters = _filters_of(values)
-    per_page = current_app.config["CASES_PER_PAGE"]
-    limit = current_app.config["CASE_COUNT_LIMIT"]
-    query = filter_cases(current_user, filters)
-
-    def page_and_count():
-        rows = _list_rows(query, offset=(page - 1) * per_page, limit=per_page, locale=locale)
-        rows_html = _macros().case_rows(rows, url_for("cases.index")) if rows else ""
-        return rows_html, len(rows), *count_limited(query, limit)
-
-    # The same query (its SQL names the viewer's scope and the filters) on the same data gives
-    # the same page: kept until a case, a person or a tag changes (relq.cache).
-    statement = statement_key(query)
-    if statement is None:
-        rows_html, shown, total, exact = page_and_count()
-    else:
-        key = (
-            "cases.index",
-            statement,
-            page,
-            per_page,
-            limit,
-            locale,
-            str(viewer_zone()),
-            request.script_root,
-        )
-        rows_html, shown, total, exact = kept(CASE_LIST_TOPICS, key, page_and_count)
     args = request.args.to_dict(flat=False)
     args.pop("page", None)
     return render_template(
         "cases/list.html",
         filters_html=_filters_html(values, locale),
-        rows_html=rows_html,
-        page=page,
-        per_page=per_page,
-        total=total,
-        total_is_exact=exact,
-        has_next=page * per_page < total or (not exact and shown == per_page),
+        case_page=case_page(
+            current_user,
+            filters,
+            page=page,
+            per_page=current_app.config["CASES_PER_PAGE"],
+            count_limit=current_app.config["CASE_COUNT_LIMIT"],
+        ),
         query_args=args,
     )
 
