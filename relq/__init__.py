@@ -56,13 +56,18 @@ def create_app(config: str | type | dict | None = None) -> Flask:
             parents=True, exist_ok=True
         )
 
-    from relq import models  # noqa: F401  (every model, for Alembic and relationships)
+    from relq import (
+        cache,
+        models,  # noqa: F401  (every model, for Alembic and relationships)
+    )
     from relq.access import check_endpoints_declared, enforce_endpoint_access
     from relq.db import db, init_db
     from relq.i18n import init_i18n
     from relq.security import init_security
 
     init_db(app)
+    with app.app_context():
+        cache.watch(db.engine)  # every write marks its cache topic (relq/cache.py)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     init_login(app)

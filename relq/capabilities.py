@@ -1,9 +1,10 @@
 """The capabilities of this relq, in the order they are installed (relq/capability.py).
 
-The order matters where they meet: receivers of the same signal run in this order (the answer
-is recorded before the clocks and escalations react to it, notifications go out last), and so
-do the clock's steps (deadlines stamp what was missed, escalations raise on it, notifications
-go out last). A new capability is one line here and one `capability.py` in its package.
+The order matters where they meet: receivers of the same signal run in this order (a new
+case's clocks, escalation checks and notifications come before a routing rule routes it, so
+that routing is seen like a person's), and so do the clock's steps (deadlines stamp what was
+missed, escalations raise on it, notifications go out last). A new capability is one line
+here and one `capability.py` in its package.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ def capabilities() -> tuple[Capability, ...]:
         org,
         audit,
         tags,
-        routing,
         themes,
         answers,
         deadlines,
@@ -41,4 +41,5 @@ def capabilities() -> tuple[Capability, ...]:
         notify,
         harassment,
         thanks,
+        routing,
     )

@@ -96,14 +96,11 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
 
 
 def init_db(app: Flask) -> None:
-    from relq import cache
-
     db.init_app(app)
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
             _configure_sqlite(engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
-        cache.watch(engine)
 
 
 def statement_key(statement) -> Hashable | None:

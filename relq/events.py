@@ -23,6 +23,8 @@ case_transitioned = _signals.signal("case-transitioned")
 case_updated = _signals.signal("case-updated")
 # case, actor, note
 note_added = _signals.signal("note-added")
+# case, analysis (its CaseAnalysis, just stored: key phrases, search words; tags suggested)
+case_analysed = _signals.signal("case-analysed")
 # case, actor, answer (a DepartmentAnswer: the owner's 受領 / 対応予定 / 対応済 / 対応しない)
 case_answered = _signals.signal("case-answered")
 # case (may be None for a surge), escalation

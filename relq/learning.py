@@ -38,8 +38,13 @@ from sqlalchemy import JSON as JSONType
 from sqlalchemy import CheckConstraint, Integer, LargeBinary, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from relq.analysis.models import CaseAnalysis
 from relq.cache import cached, forget_all
+from relq.cases.models import Case, voice_of
 from relq.db import UTCDateTime, db, utcnow
+from relq.nlp import normalize
+from relq.org.models import Department
+from relq.tags.models import CaseTag, Tag
 
 log = logging.getLogger(__name__)
 
@@ -528,8 +533,6 @@ def fit_text_model(
 
 def _voice_rows(where) -> list:
     """(case, lemma text) of analysed cases matching `where`, oldest first."""
-    from relq.analysis.models import CaseAnalysis
-    from relq.cases.models import Case
 
     return db.session.execute(
         select(Case, CaseAnalysis.lemmas)
@@ -540,16 +543,12 @@ def _voice_rows(where) -> list:
 
 
 def _texts(rows) -> tuple[list[str], list[str]]:
-    from relq.analysis.services import voice_of
-    from relq.nlp import normalize
 
     return [normalize(voice_of(case)) for case, _ in rows], [lemmas for _, lemmas in rows]
 
 
 def training_history() -> tuple[list[str], list[str], list[set[str]]]:
     """Cases whose tags people decided on, with their analysed voice and accepted tags."""
-    from relq.cases.models import Case
-    from relq.tags.models import CaseTag, Tag
 
     rows = _voice_rows(Case.id.in_(select(CaseTag.case_id).where(CaseTag.state != "suggested")))
     accepted: dict[int, set[str]] = {}
@@ -564,8 +563,6 @@ def training_history() -> tuple[list[str], list[str], list[set[str]]]:
 def routing_history() -> tuple[list[str], list[str], list[set[str]]]:
     """Cases a department owns (routed and acknowledged or later: the owner took it), with
     the department's code as their one label."""
-    from relq.cases.models import Case
-    from relq.org.models import Department
 
     codes = dict(db.session.execute(select(Department.id, Department.code)).all())
     rows = _voice_rows(
@@ -619,8 +616,6 @@ def forget_cached_models() -> None:
 
 def predict(analysis, case) -> list[Suggestion]:
     """The tag model's suggestions for one case's voice (none before a model is trained)."""
-    from relq.analysis.services import voice_of
-    from relq.nlp import normalize
 
     model = current_model("tags")
     if model is None:
@@ -635,9 +630,6 @@ def predict(analysis, case) -> list[Suggestion]:
 def suggest_department(case) -> Suggestion | None:
     """The department that handled cases like this one, with its probability and the words
     that weighed most (None before a model is trained, or before the case is analysed)."""
-    from relq.analysis.models import CaseAnalysis
-    from relq.analysis.services import voice_of
-    from relq.nlp import normalize
 
     model = current_model("departments")
     analysis = db.session.get(CaseAnalysis, case.id)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flask import current_app
+
 from relq.org.models import User
 
 
@@ -53,12 +55,11 @@ def _kept_badge(item: NavItem) -> Callable[[User], int | None]:
 
 def items_for(user: User) -> list[NavEntry]:
     """The items `user` may see, in menu order (labels translated once per language)."""
-    from relq.capability import installed
     from relq.i18n import locale_code
 
     locale = locale_code()
     entries = []
-    for item in installed().menu:
+    for item in current_app.extensions["relq"].menu:  # relq.capability.install
         if not item.visible(user):
             continue
         label = _labels.get((locale, item.endpoint))

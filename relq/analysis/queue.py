@@ -16,30 +16,27 @@ import logging
 import queue
 import threading
 import time
+from collections.abc import Callable
 
 from flask import Flask, current_app, request_started, request_tearing_down
 
 log = logging.getLogger(__name__)
 
 
-def enqueue(case_id: int) -> None:
+def enqueue(case_id: int, job: Callable[[int], None]) -> None:
+    """Run `job(case_id)` where ANALYSIS_QUEUE says (a module-level function: RQ runs it in the
+    worker by its dotted name, inside the worker's app context)."""
     app = current_app._get_current_object()
     mode = app.config.get("ANALYSIS_QUEUE", "thread")
     try:
         if mode == "thread":
-            _thread_worker(app).put(case_id)
+            _thread_worker(app).put(case_id, job)
         elif mode == "rq":
-            _rq_queue(app).enqueue("relq.analysis.queue.run_job", case_id, job_timeout=120)
+            _rq_queue(app).enqueue(job, case_id, job_timeout=120)
         elif mode == "inline":
-            _analyse_now(case_id)
+            job(case_id)
     except Exception:  # the case is saved and pending: the backfill will catch up
         log.exception("could not queue the analysis of case %s", case_id)
-
-
-def _analyse_now(case_id: int) -> None:
-    from relq.analysis.services import analyse_cases
-
-    analyse_cases([case_id])
 
 
 # ---- in-process thread ------------------------------------------------------------------------
@@ -64,7 +61,7 @@ class _ThreadWorker:
 
     def __init__(self, app: Flask):
         self.app = app
-        self.queue: queue.Queue[tuple[int, float]] = queue.Queue()
+        self.queue: queue.Queue[tuple[int, Callable[[int], None], float]] = queue.Queue()
         self.idle_s = app.config.get("ANALYSIS_IDLE_MS", 50) / 1000
         self.max_defer_s = app.config.get("ANALYSIS_MAX_DEFER_S", 60)
         self.in_flight = 0
@@ -83,8 +80,8 @@ class _ThreadWorker:
         self.in_flight = max(self.in_flight - 1, 0)
         self.last_request = time.monotonic()
 
-    def put(self, case_id: int) -> None:
-        self.queue.put((case_id, time.monotonic()))
+    def put(self, case_id: int, job: Callable[[int], None]) -> None:
+        self.queue.put((case_id, job, time.monotonic()))
 
     def _wait_until_idle(self, queued_at: float) -> None:
         while True:
@@ -97,11 +94,11 @@ class _ThreadWorker:
 
     def _run(self) -> None:
         while True:
-            case_id, queued_at = self.queue.get()
+            case_id, job, queued_at = self.queue.get()
             try:
                 self._wait_until_idle(queued_at)
                 with self.app.app_context():
-                    _analyse_now(case_id)
+                    job(case_id)
             except Exception:
                 log.exception("analysis of case %s failed", case_id)
             finally:
@@ -132,8 +129,3 @@ def _rq_queue(app: Flask):
 
     redis = Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=2)
     return Queue(app.config.get("RQ_QUEUE", "relq"), connection=redis)
-
-
-def run_job(case_id: int) -> None:
-    """An RQ job: analyse one case inside the worker's app context."""
-    _analyse_now(case_id)

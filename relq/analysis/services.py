@@ -10,10 +10,12 @@ from sqlalchemy import ColumnElement, and_, inspect, or_, select, text
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from relq import nlp
+from relq import events, nlp
 from relq.analysis.models import CaseAnalysis
-from relq.cases.models import Case, Note
-from relq.db import after_commit, db, transaction_cache, utcnow
+from relq.analysis.queue import enqueue
+from relq.cases.models import Case, Note, voice_of
+from relq.db import after_commit, db, transaction, transaction_cache, utcnow
+from relq.learning import predict
 from relq.tags.services import suggest_tags
 
 log = logging.getLogger(__name__)
@@ -51,21 +53,13 @@ def request_analysis(case: Case) -> None:
             session.add(CaseAnalysis(case_id=case.id, state="pending", requested_at=now))
         else:
             found.state, found.requested_at, found.attempts = "pending", now, 0
-    from relq.analysis.queue import enqueue
 
     case_id = case.id
     requested.add(case_id)
-    after_commit(lambda: enqueue(case_id), key=("analysis", case_id))
+    after_commit(lambda: enqueue(case_id, analyse_one), key=("analysis", case_id))
 
 
 _dialect_insert = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
-
-
-def voice_of(case: Case) -> str:
-    """The customer's own voice: what themes and tags are read from."""
-    return "\n".join(
-        part for part in (case.subject, case.customer_words, case.remedy_requested) if part
-    )
 
 
 @dataclass
@@ -83,7 +77,6 @@ def read_case(case_id: int) -> Reading | None:
     """Run the NLP (and the tag model) on a case. Reads the case, but holds no write lock:
     on SQLite a write transaction around the NLP would keep every other writer waiting for
     it. None if the case does not exist; a Reading with `error` if the NLP failed."""
-    from relq.learning import predict
 
     case = db.session.get(Case, case_id)
     if case is None:
@@ -132,11 +125,7 @@ def store_reading(case_id: int, reading: Reading | None) -> CaseAnalysis | None:
     db.session.flush()
     _index(case_id, row.search_text)
     suggest_tags(case, voice, reading.predictions)
-    if case.status == "received" and case.responsible_department_id is None:
-        from relq.routing.services import route_by_rules
-        from relq.tags.services import tag_codes_by_case
-
-        route_by_rules(case, tag_codes=tag_codes_by_case([case.id]).get(case.id, set()))
+    events.case_analysed.send(case, analysis=row)
     return row
 
 
@@ -145,11 +134,14 @@ def analyse_case(case_id: int) -> CaseAnalysis | None:
     return store_reading(case_id, read_case(case_id))
 
 
+def analyse_one(case_id: int) -> None:
+    """The queue's job (relq/analysis/queue.py): analyse one saved case."""
+    analyse_cases([case_id])
+
+
 def analyse_cases(case_ids: list[int]) -> dict[int, str]:
     """Read the cases without a write lock, then store them in one short write transaction.
     Returns each case's resulting state."""
-    from relq.db import transaction
-
     readings = {case_id: read_case(case_id) for case_id in case_ids}
     db.session.rollback()  # end the read transaction before taking the write lock
     states: dict[int, str] = {}

@@ -256,6 +256,13 @@ class Case(db.Model):
         return f"<Case {self.id} {self.status}>"
 
 
+def voice_of(case: Case) -> str:
+    """The customer's own voice: what themes, tags and the learned suggesters read."""
+    return "\n".join(
+        part for part in (case.subject, case.customer_words, case.remedy_requested) if part
+    )
+
+
 class Note(db.Model):
     __tablename__ = "notes"
     __table_args__ = (

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
+
 from relq.cases.models import Case
 from relq.org.models import User
 
@@ -30,10 +32,8 @@ class Panel:
 
 def panels_for(case: Case, user: User) -> dict[str, list[tuple[Panel, dict[str, Any]]]]:
     """{"main": [(panel, its variables)], "side": [...]} for the panels that show."""
-    from relq.capability import installed
-
     shown: dict[str, list[tuple[Panel, dict[str, Any]]]] = {"main": [], "side": []}
-    for panel in installed().panels:
+    for panel in current_app.extensions["relq"].panels:  # relq.capability.install
         values = panel.context(case, user)
         if values is not None:
             shown[panel.area].append((panel, values))

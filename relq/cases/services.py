@@ -20,6 +20,7 @@ from relq.cases.models import NOTE_KINDS, TRANSITIONS, Case, Customer, Note, par
 from relq.db import db, utcnow
 from relq.errors import Conflict, DomainError, Invalid, NotAllowed
 from relq.org.models import Department, User
+from relq.tags.models import CaseTag, Tag
 
 
 class CaseError(DomainError):
@@ -185,12 +186,8 @@ def create_case(actor: User, data: CaseInput) -> Case:
     )
     if data.observation.strip():
         add_note(case, actor=actor, kind="observation", body=data.observation)
-    # Created first, then routed: receivers see the case arrive, then move like any other.
+    # Receivers see the case arrive (routing rules, the last of them, may then route it).
     events.case_created.send(case, actor=actor)
-    if department is None:
-        from relq.routing.services import route_by_rules
-
-        route_by_rules(case)
     request_analysis(case)
     return case
 
@@ -436,8 +433,6 @@ def filter_cases(user: User, filters: CaseFilters) -> Select:
 
 def cases_tagged(code: str) -> Select:
     """Ids of the cases carrying the tag (accepted or still suggested)."""
-    from relq.tags.models import CaseTag, Tag
-
     return (
         select(CaseTag.case_id)
         .join(Tag, Tag.id == CaseTag.tag_id)

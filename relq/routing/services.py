@@ -23,6 +23,7 @@ from relq.errors import CodedError
 from relq.nlp import normalize
 from relq.org.models import Department, User
 from relq.routing.models import CONDITIONS, RoutingRule
+from relq.tags.services import tag_codes_by_case
 
 
 class RoutingError(CodedError):
@@ -227,8 +228,6 @@ def dry_run(
 ) -> tuple[int, int, list[DryRunMatch]]:
     """Which cases of the last `days` the conditions would have matched (nothing is saved).
     Returns (matched, examined, the first `limit` matches, newest first)."""
-    from relq.tags.services import tag_codes_by_case
-
     probe = RoutingRule(name="dry run", conditions=_clean(conditions), department_id=0)
     cases = list(
         db.session.scalars(

@@ -15,6 +15,7 @@ from relq.cache import cached
 from relq.cases.models import Case
 from relq.db import db, transaction_cache, utcnow
 from relq.errors import CodedError
+from relq.learning import predict
 from relq.org.models import User
 from relq.tags.models import CaseTag, Tag
 
@@ -249,8 +250,6 @@ def suggest_tags(
         if existing.state == "suggested":
             existing.source, existing.confidence, existing.reasons = "rule", 1.0, phrases
     if predictions is None:
-        from relq.learning import predict
-
         predictions = predict(analysis, case)
     for suggestion in predictions:
         tag = by_code.get(suggestion.code)
