@@ -62,6 +62,9 @@ class Config:
     LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
 
     WTF_CSRF_TIME_LIMIT = 8 * 3600
+    # Framework speed-ups (relq/speedups.py: url_for, gettext, CSRF token and login-row reuse);
+    # RELQ_FRAMEWORK_SPEEDUPS=0 runs the plain frameworks (to debug, or to measure them).
+    FRAMEWORK_SPEEDUPS = os.environ.get("RELQ_FRAMEWORK_SPEEDUPS", "1") not in ("0", "false")
     CASES_PER_PAGE = 25
     # Counting every match of a filter costs a scan on large tables; past this we show "1,000+".
     CASE_COUNT_LIMIT = 1000

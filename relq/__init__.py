@@ -8,10 +8,8 @@ from pathlib import Path
 from flask import (
     Flask,
     g,
-    has_request_context,
     redirect,
     render_template,
-    request,
     session,
     url_for,
 )
@@ -59,6 +57,7 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     from relq import (
         cache,
         models,  # noqa: F401  (every model, for Alembic and relationships)
+        speedups,
     )
     from relq.access import check_endpoints_declared, enforce_endpoint_access
     from relq.db import db, init_db
@@ -73,7 +72,6 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     init_login(app)
     init_i18n(app)
     init_security(app)
-    init_templates(app)
 
     from relq.capabilities import capabilities
     from relq.capability import install
@@ -81,6 +79,7 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     from relq.errors import register_error_pages
 
     install(app, capabilities())
+    speedups.install(app)
     app.cli.add_command(cli)
     register_error_pages(app)
 
@@ -113,32 +112,6 @@ def create_app(config: str | type | dict | None = None) -> Flask:
         return render_template("errors/csrf.html"), 400
 
     return app
-
-
-def init_templates(app: Flask) -> None:
-    """Template settings of the app as a whole. Templates are compiled once (auto-reload only
-    in debug, Flask's default). `url_for` in a template: the URL of an endpoint without
-    arguments (the menu, the header) or of a static file is the same for every request to the
-    same host and script root, so it is built once and kept."""
-    build = app.url_for
-    built: dict[tuple, str] = {}
-
-    def url_for(endpoint: str, **values) -> str:
-        if (
-            endpoint.startswith(".")
-            or (values and (endpoint != "static" or values.keys() != {"filename"}))
-            or not has_request_context()
-        ):
-            return build(endpoint, **values)
-        key = (request.host, request.script_root, endpoint, values.get("filename"))
-        found = built.get(key)
-        if found is None:
-            found = build(endpoint, **values)
-            if len(built) < 1000:
-                built[key] = found
-        return found
-
-    app.jinja_env.globals["url_for"] = url_for
 
 
 def init_login(app: Flask) -> None:

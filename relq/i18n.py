@@ -9,10 +9,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, session
 from flask.globals import _cv_app
-from flask_babel import Babel, format_datetime, get_locale, get_timezone, get_translations
+from flask_babel import Babel, format_datetime, get_locale, get_timezone
 from flask_login import current_user
-from jinja2 import pass_context
-from markupsafe import Markup
 
 babel = Babel()
 
@@ -94,62 +92,15 @@ def local_datetime(value: datetime | None, style: str = "short") -> str:
     return format_datetime(value, style)
 
 
-# ---- `_()` in templates ---------------------------------------------------------------------
-#
-# The same as Flask-Babel's callables (jinja2.ext.i18n "newstyle": the translation, marked safe
-# under autoescape, then `% variables` with the variables escaped), minus the lookups: the
-# translation catalogue of each language is found once per process, and a message without
-# variables is translated and formatted once per language (the catalogues never change while
-# the process runs).
-
-_catalogues: dict[str, object] = {}
-_plain_messages: dict[tuple[str, str, bool], str] = {}
-
-
-def _catalogue(code: str):
-    found = _catalogues.get(code)
-    if found is None:
-        found = get_translations()
-        if type(found).__name__ == "NullTranslations":  # outside a request: do not keep
-            return found
-        _catalogues[code] = found
-    return found
-
-
-@pass_context
-def template_gettext(__context, __string: str, **variables) -> str:
-    autoescape = __context.eval_ctx.autoescape
-    code = locale_code()
-    if not variables:
-        key = (code, __string, autoescape)
-        found = _plain_messages.get(key)
-        if found is None:
-            rv = _catalogue(code).ugettext(__string)
-            found = (Markup(rv) if autoescape else rv) % variables  # noqa: S704 (as jinja2.ext)
-            if len(_plain_messages) < 10_000:  # template literals; a bound all the same
-                _plain_messages[key] = found
-        return found
-    rv = _catalogue(code).ugettext(__string)
-    if autoescape:
-        rv = Markup(rv)  # noqa: S704  (the catalogue is ours; jinja2.ext does the same)
-    return rv % variables
-
-
-@pass_context
-def template_ngettext(__context, __singular: str, __plural: str, __num: int, **variables) -> str:
-    variables.setdefault("num", __num)
-    rv = _catalogue(locale_code()).ungettext(__singular, __plural, __num)
-    if __context.eval_ctx.autoescape:
-        rv = Markup(rv)  # noqa: S704  (the catalogue is ours; jinja2.ext does the same)
-    return rv % variables
-
-
 _vocabularies: dict[tuple[str, int], dict] = {}
 
 
 def translated(mapping: dict) -> dict:
-    """`mapping`'s lazy labels as plain strings in the viewer's language, computed once per
-    language and process: a list of 25 cases would otherwise translate ~100 labels a page."""
+    """`mapping`'s lazy labels as plain strings in the viewer's language; with the framework
+    speed-ups (relq/speedups.py) computed once per language and process: a list of 25 cases
+    would otherwise translate ~100 labels a page."""
+    if not current_app.config.get("FRAMEWORK_SPEEDUPS", True):
+        return {code: str(label) for code, label in mapping.items()}
     key = (locale_code(), id(mapping))
     found = _vocabularies.get(key)
     if found is None:
@@ -177,7 +128,3 @@ def init_i18n(app: Flask) -> None:
     app.jinja_env.filters["phone"] = phone_number
     app.jinja_env.globals["current_locale"] = locale_code
     app.jinja_env.globals["translated"] = translated
-    # Flask-Babel installed its own `_`/`gettext`/`ngettext`; the same, without the lookups.
-    app.jinja_env.globals.update(
-        _=template_gettext, gettext=template_gettext, ngettext=template_ngettext
-    )

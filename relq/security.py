@@ -1,11 +1,9 @@
 """Headers every response carries. No inline script or style is needed by any page, so the
-content security policy can forbid them. The CSRF token the pages carry. And what a request
-may bring: ids the database can hold, no multipart bodies, forms without control characters."""
+content security policy can forbid them. And what a request
+may bring: ids the database can hold, no multipart bodies, forms without control characters.
+(The CSRF token of every page is Flask-WTF's; relq/speedups.py may reuse one signed moments ago.)"""
 
-import time
-
-from flask import Flask, Response, abort, current_app, g, request, session
-from flask_wtf.csrf import generate_csrf
+from flask import Flask, Response, abort, request
 from werkzeug.routing import IntegerConverter
 
 from relq.forms import answer_refused_form_with_422
@@ -35,38 +33,6 @@ def add_security_headers(response: Response) -> Response:
         # after logout.
         response.headers.setdefault("Cache-Control", "no-store")
     return response
-
-
-# ---- the CSRF token in every page ----------------------------------------------------------
-#
-# Flask-WTF signs the session's token afresh for every request (an HMAC with a timestamp, which
-# validate_csrf checks against WTF_CSRF_TIME_LIMIT). A token signed for the same session
-# token and secret less than CSRF_REUSE_S ago is exactly what it would sign now, a few
-# seconds older: the pages of one session reuse it for that long (it then expires that much
-# sooner: seconds out of hours).
-
-CSRF_REUSE_S = 60
-_signed_tokens: dict[tuple[str, str, str], tuple[float, str]] = {}
-
-
-def csrf_token() -> str:
-    """flask_wtf.csrf.generate_csrf, reusing a token signed moments ago (see above)."""
-    config = current_app.config
-    field_name = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
-    raw = session.get(field_name)
-    if raw is None or field_name in g:
-        return generate_csrf()
-    key = (config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key, field_name, raw)
-    now = time.monotonic()
-    hit = _signed_tokens.get(key)
-    if hit is not None and now - hit[0] < CSRF_REUSE_S:
-        setattr(g, field_name, hit[1])
-        return hit[1]
-    token = generate_csrf()
-    if len(_signed_tokens) > 10_000:
-        _signed_tokens.clear()
-    _signed_tokens[key] = (now, token)
-    return token
 
 
 # ---- ids in URLs -------------------------------------------------------------------------------
@@ -105,5 +71,3 @@ def init_security(app: Flask) -> None:
     app.before_request(refuse_multipart)
     app.after_request(answer_refused_form_with_422)
     app.after_request(add_security_headers)
-    # (after CSRFProtect.init_app, which installed generate_csrf under this name)
-    app.jinja_env.globals["csrf_token"] = csrf_token

@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from relq import speedups
 from relq.audit.services import record
 from relq.auth.models import LoginFailure, LoginSession
 from relq.db import db, utcnow
@@ -123,12 +124,10 @@ def load_login_session(session_id: str | None) -> LoginSession | None:
 # a request. load_login_user asks the same question of the database on every request, with one
 # prepared SQL statement: the login must still be open (not ended, not expired) and its user
 # active, so a logout, a password change or a deactivation in any process ends the login at the
-# very next request, as before. What it does not do each time is build the User: the process
-# keeps a detached copy per user together with the user's and department's row as last read,
-# and reuses it only while the row read now is identical, column for column; any change (role,
-# name, language, department, password) and the user is loaded again.
+# very next request, as before. What it need not do each time is build the User: with the
+# framework speed-ups (relq/speedups.py) a detached copy is reused while the row read now is
+# identical, column for column.
 
-_known_users: dict[int, tuple[tuple, User]] = {}
 _USER_ID_AT = [c.name for c in User.__table__.columns].index("id")
 _login_sql: dict[str, tuple[str, object]] = {}
 
@@ -169,20 +168,19 @@ def load_login_user(session_id: str | None) -> User | None:
         return None
     row = tuple(row)
     user_id = row[_USER_ID_AT]
-    known = _known_users.get(user_id)
-    if known is not None and known[0] == row:
-        return db.session.merge(known[1], load=False)
+    known = speedups.known_user(user_id, row)
+    if known is not None:
+        return db.session.merge(known, load=False)
     login = load_login_session(session_id)
     if login is None:
         return None
     user = login.user
-    if len(_known_users) > 1000:
-        _known_users.clear()
-    # A detached copy of what was just loaded (with its department), for the next requests.
-    scratch = Session()
-    _known_users[user_id] = (row, scratch.merge(user, load=False))
-    scratch.expunge_all()
-    scratch.close()
+    if speedups.enabled():
+        # A detached copy of what was just loaded (with its department), for the next requests.
+        scratch = Session()
+        speedups.keep_user(user_id, row, scratch.merge(user, load=False))
+        scratch.expunge_all()
+        scratch.close()
     return user
 
 

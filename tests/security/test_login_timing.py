@@ -7,13 +7,15 @@ import time
 from relq.auth.services import authenticate, hash_password
 
 
-def _fastest(attempt, tries: int = 3) -> float:
-    # The fastest of a few tries: the machine's other work only ever adds time.
+def _fastest(attempt, tries: int = 5) -> float:
+    # The work done (this process's CPU time, which other jobs on the machine do not inflate
+    # as they do wall time), the fastest of a few tries. Before the fix the two paths differed
+    # some 80 times (0.9 ms against 78 ms); the bounds below leave room for noise only.
     times = []
     for _ in range(tries):
-        started = time.perf_counter()
+        started = time.process_time()
         assert attempt() is None
-        times.append(time.perf_counter() - started)
+        times.append(time.process_time() - started)
     return min(times)
 
 
@@ -28,7 +30,7 @@ def test_unknown_email_takes_as_long_as_a_wrong_password(app, org, session):
     authenticate("nobody@example.jp", "a guess", ip=None)  # the dummy hash may be made once
     known = _fastest(lambda: authenticate(org.operator.email, "a guess", ip=None))
     unknown = _fastest(lambda: authenticate("nobody@example.jp", "a guess", ip=None))
-    assert 0.5 <= unknown / known <= 2, (
+    assert 1 / 3 <= unknown / known <= 3, (
         f"known {known * 1000:.1f} ms, unknown {unknown * 1000:.1f} ms"
     )
 
