@@ -54,6 +54,8 @@ class Installed:
     panels: tuple[Panel, ...]
     audit_labels: Mapping[str, Any]
     ticks: tuple[tuple[str, Callable[[datetime], Any]], ...]
+    # relq.events' signal name -> its receivers, in the capabilities' order (see _dispatcher).
+    receivers: Mapping[str, tuple[Callable[..., Any], ...]]
 
 
 def signals() -> dict[str, NamedSignal]:
@@ -67,18 +69,17 @@ def install(app: Flask, capabilities: tuple[Capability, ...]) -> Installed:
     if len(set(names)) != len(names):
         raise CapabilityError(f"a capability is declared twice: {names}")
     labels: dict[str, Any] = {}
+    receivers: dict[str, list[Callable[..., Any]]] = {}
     for capability in capabilities:
         if capability.blueprint is not None:
             app.register_blueprint(capability.blueprint)
-        for signal_name, receivers in capability.receivers.items():
-            signal = known.get(signal_name)
-            if signal is None:
+        for signal_name, its_receivers in capability.receivers.items():
+            if signal_name not in known:
                 raise CapabilityError(
                     f"{capability.name}: a receiver for {signal_name!r}, which relq.events "
                     f"does not send (known: {sorted(known)})"
                 )
-            for receiver in receivers:
-                signal.connect(receiver, weak=False)  # connecting twice is harmless
+            receivers.setdefault(signal_name, []).extend(its_receivers)
         for code, label in capability.audit_labels.items():
             if code in labels:
                 raise CapabilityError(f"{capability.name}: audit code {code!r} declared twice")
@@ -100,9 +101,31 @@ def install(app: Flask, capabilities: tuple[Capability, ...]) -> Installed:
         panels=tuple(sorted((p for c in capabilities for p in c.panels), key=lambda p: p.order)),
         audit_labels=labels,
         ticks=tuple((c.name, c.tick) for c in capabilities if c.tick is not None),
+        receivers={name: tuple(found) for name, found in receivers.items()},
     )
+    for name, signal in known.items():
+        signal.connect(_dispatcher(name), weak=False)  # the same function: connected once
     app.extensions["relq"] = installed
     return installed
+
+
+_dispatchers: dict[str, Callable[..., None]] = {}
+
+
+def _dispatcher(signal_name: str) -> Callable[..., None]:
+    """The one receiver relq connects to a signal: it calls the app's receivers of that signal
+    in the order of relq/capabilities.py (blinker itself promises no order, and the order
+    matters: a new case's clocks exist before a routing rule routes it)."""
+    found = _dispatchers.get(signal_name)
+    if found is None:
+
+        def dispatch(sender: Any, **kwargs: Any) -> None:
+            for receiver in current_app.extensions["relq"].receivers.get(signal_name, ()):
+                receiver(sender, **kwargs)
+
+        dispatch.__name__ = f"dispatch_{signal_name}"
+        found = _dispatchers[signal_name] = dispatch
+    return found
 
 
 def installed() -> Installed:

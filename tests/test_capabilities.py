@@ -65,3 +65,26 @@ def test_a_capability_with_its_own_blueprint_installs(app):
     other = Flask("other", template_folder=str(RELQ.parent / "templates"))
     installed = install(other, (*capabilities(), extra))
     assert "extra" in other.blueprints and installed.capabilities[-1] is extra
+
+
+def test_receivers_run_in_the_order_of_the_capabilities_not_blinkers(app):
+    """blinker keeps a signal's receivers in a set: relq calls them itself, in order."""
+    from relq import events
+
+    heard: list[str] = []
+    # Many receivers, so that a set's order would show: each appends its own name.
+    names = [f"c{i}" for i in range(12)]
+    declared = tuple(
+        Capability(
+            name,
+            receivers={"surge_recorded": ((lambda n: lambda *_a, **_k: heard.append(n))(name),)},
+        )
+        for name in names
+    )
+    other = Flask("ordered", template_folder=str(RELQ.parent / "templates"))
+    install(other, declared)  # only these: no other receiver of the signal
+    with other.app_context():
+        events.surge_recorded.send(None, alert=None)
+    assert heard == names
+    created = app.extensions["relq"].receivers["case_created"]
+    assert created[-1].__module__ == "relq.routing.events"  # after clocks and notifications
