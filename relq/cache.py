@@ -121,7 +121,9 @@ def _pending(session: Session) -> set[str]:
 
 @event.listens_for(Session, "before_commit")
 def _bump_topics(session: Session) -> None:
-    if not session.in_transaction():
+    # Only the outermost commit: a savepoint's release commits nothing yet, and bumping there
+    # would hold the topic's row lock (PostgreSQL) for the rest of the transaction.
+    if not session.in_transaction() or session.in_nested_transaction():
         return
     session.flush()  # the commit's own flush comes after this hook: its writes count too
     connection = session.connection()

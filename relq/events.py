@@ -13,8 +13,9 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-# case, actor (User | None). Sent once the case and its observation note exist, before a
-# routing rule routes it (which sends case_transitioned "route" like a person routing it).
+# case, actor (User | None), new_customer (whether intake made the customer: no history yet).
+# Sent once the case and its observation note exist, before a routing rule routes it (which
+# sends case_transitioned "route" like a person routing it).
 case_created = _signals.signal("case-created")
 # case, actor, action (a TRANSITIONS key), before (status), after (status), reason,
 # planned_for (a date, for the "plan" answer)

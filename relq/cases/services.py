@@ -10,7 +10,6 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
-from sqlalchemy.exc import IntegrityError
 
 from relq import access, events
 from relq.analysis.services import request_analysis, search_condition
@@ -106,10 +105,11 @@ def normalise_phone(phone: str) -> str:
     return digits
 
 
-def find_or_create_customer(data: CustomerInput) -> Customer | None:
-    """The customer with the same e-mail or phone number, or a new one; None when anonymous."""
+def find_or_create_customer(data: CustomerInput) -> tuple[Customer | None, bool]:
+    """The customer with the same e-mail or phone number, or a new one (then True); None when
+    anonymous."""
     if data.is_empty:
-        return None
+        return None, False
     email = unicodedata.normalize("NFKC", data.email).strip().lower() or None
     phone = normalise_phone(data.phone) or None
     conditions = []
@@ -125,10 +125,15 @@ def find_or_create_customer(data: CustomerInput) -> Customer | None:
         if existing is not None:
             if data.name and not existing.name:
                 existing.name = data.name
-            return existing
+            return existing, False
     customer = Customer(name=data.name.strip() or None, email=email, phone=phone)
     db.session.add(customer)  # inserted with the case that refers to it
-    return customer
+    return customer, True
+
+
+def case_by_intake_token(token: str) -> Case | None:
+    """The case an intake form with this token saved, if any (a form is saved once)."""
+    return db.session.scalar(select(Case).where(Case.intake_token == token))
 
 
 def _require_department(department_id: int | None) -> Department:
@@ -140,15 +145,19 @@ def _require_department(department_id: int | None) -> Department:
 
 def create_case(actor: User, data: CaseInput) -> Case:
     """Log a case taken in by `actor`'s department, with the customer and the front-line
-    observation. Raises NotAllowed, DuplicateSubmission (same intake token) or MissingInput."""
+    observation. Raises NotAllowed, DuplicateSubmission (same intake token) or MissingInput.
+    Two submissions of one form at the very same moment both pass the token check; the
+    database's unique index then refuses the second one's transaction (IntegrityError), and
+    its caller finds the first one's case with `case_by_intake_token`."""
     if not access.can_create_case(actor):
         raise NotAllowed("create")
-    existing = db.session.scalar(select(Case).where(Case.intake_token == data.intake_token))
+    existing = case_by_intake_token(data.intake_token)
     if existing is not None:
         raise DuplicateSubmission(existing)
     department = None
     if data.responsible_department_id:
         department = _require_department(data.responsible_department_id)
+    customer, new_customer = find_or_create_customer(data.customer)
     case = Case(
         intake_token=data.intake_token,
         kind=data.kind,
@@ -163,18 +172,10 @@ def create_case(actor: User, data: CaseInput) -> Case:
         intake_department_id=actor.department_id,
         responsible_department_id=department.id if department else None,
         created_by_id=actor.id,
-        customer=find_or_create_customer(data.customer),
+        customer=customer,
     )
     db.session.add(case)
-    try:
-        with db.session.begin_nested():
-            db.session.flush()
-    except IntegrityError:
-        # Another request with the same token won the race: hand back its case.
-        existing = db.session.scalar(select(Case).where(Case.intake_token == data.intake_token))
-        if existing is None:
-            raise
-        raise DuplicateSubmission(existing) from None
+    db.session.flush()
     record(
         "case.created",
         actor=actor,
@@ -187,7 +188,7 @@ def create_case(actor: User, data: CaseInput) -> Case:
     if data.observation.strip():
         add_note(case, actor=actor, kind="observation", body=data.observation)
     # Receivers see the case arrive (routing rules, the last of them, may then route it).
-    events.case_created.send(case, actor=actor)
+    events.case_created.send(case, actor=actor, new_customer=new_customer)
     request_analysis(case)
     return case
 

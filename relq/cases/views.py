@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from relq import access
@@ -51,6 +52,7 @@ from relq.cases.services import (
     add_note,
     assign_case,
     assignable_users,
+    case_by_intake_token,
     case_timeline,
     create_case,
     transition_case,
@@ -266,6 +268,13 @@ def new():
         except DuplicateSubmission as duplicate:
             flash(_("This case was already saved as %(ref)s.", ref=duplicate.case.ref), "info")
             return redirect(url_for("cases.detail", case_id=duplicate.case.id))
+        except IntegrityError:
+            # The same form sent twice at the very same moment: the other one saved it.
+            first = case_by_intake_token(data.intake_token)
+            if first is None:
+                raise
+            flash(_("This case was already saved as %(ref)s.", ref=first.ref), "info")
+            return redirect(url_for("cases.detail", case_id=first.id))
         except MissingInput:
             form.responsible_department_id.errors.append(_("Choose an active department."))
         else:

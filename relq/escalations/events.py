@@ -9,10 +9,11 @@ TEXT_FIELDS = {"subject", "customer_words", "remedy_requested"}
 MISSED = {"acknowledge": "acknowledge_missed", "resolution": "resolution_missed"}
 
 
-def _on_created(case, **_):
+def _on_created(case, *, new_customer=False, **_):
     from relq.escalations.services import check_case
 
-    check_case(case)
+    # A customer intake has just made has no earlier case: nothing to count.
+    check_case(case, repeat_possible=not new_customer)
 
 
 def _on_updated(case, *, changes, **_):

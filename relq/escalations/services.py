@@ -93,10 +93,17 @@ def check_safety(case: Case, texts: list[str], *, now: datetime | None = None):
     return raise_escalation(case, "safety", detail="、".join(words), now=now)
 
 
-def check_case(case: Case, *, texts_changed: bool = True, now: datetime | None = None) -> list:
+def check_case(
+    case: Case,
+    *,
+    texts_changed: bool = True,
+    repeat_possible: bool = True,
+    now: datetime | None = None,
+) -> list:
     """Raise what the case itself warrants: severity 1, safety words in the customer's words,
-    a repeat customer. Returns the new escalations. (Observations are checked as they are
-    added, by `check_safety` on the note.)"""
+    a repeat customer (unless `repeat_possible` is False: a customer without earlier cases).
+    Returns the new escalations. (Observations are checked as they are added, by
+    `check_safety` on the note.)"""
     from relq.escalations.triggers import REPEAT_CUSTOMER
 
     raised = []
@@ -106,7 +113,7 @@ def check_case(case: Case, *, texts_changed: bool = True, now: datetime | None =
         raised.append(
             check_safety(case, [case.subject, case.customer_words, case.remedy_requested], now=now)
         )
-    if case.customer_id is not None:
+    if repeat_possible and case.customer_id is not None:
         since = case.received_at - timedelta(days=REPEAT_CUSTOMER.days)
         count = db.session.scalar(
             select(func.count(Case.id)).where(

@@ -76,6 +76,24 @@ def test_double_submit_creates_one_case(org, login_as):
     assert _count(Case) == 1
 
 
+def test_a_double_submit_racing_the_first_gets_the_first_case(org, login_as, monkeypatch):
+    """Both submissions pass the token check before either commits: the unique index refuses
+    the second one's transaction, and the operator is sent to the case the first one saved."""
+    from relq.cases import services
+
+    client = login_as(org.operator)
+    data = _form(client)
+    first = client.post("/cases/new", data)
+    assert first.status_code == 302
+    # The second request looks before the first has committed: it finds nothing.
+    monkeypatch.setattr(services, "case_by_intake_token", lambda token: None)
+    second = client.post("/cases/new", data)
+    assert second.status_code == 302
+    assert second.headers["Location"] == first.headers["Location"]
+    assert _count(Case) == 1
+    assert "すでに登録" in client.get(second.headers["Location"]).get_data(as_text=True)
+
+
 def test_missing_fields_are_named_and_nothing_is_saved(org, login_as):
     client = login_as(org.operator)
     data = _form(client, subject="", customer_words="   ", received_at="")
