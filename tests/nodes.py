@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -99,3 +100,39 @@ class Browser:
         response = self.post("/login", {"email": email, "password": password}, token_from="/login")
         assert response.status_code == 302, response.text[:500]
         return self
+
+
+def intake_fields(
+    subject: str, words: str, *, received_at: str, severity: int = 1, department_id: int = 0
+) -> dict[str, str]:
+    """The intake form as an operator fills it in (`received_at`: Tokyo time, minutes)."""
+    return {
+        "intake_token": secrets.token_urlsafe(18),
+        "kind": "complaint",
+        "channel": "phone",
+        "received_at": received_at,
+        "severity": str(severity),
+        "product": "冷凍パスタ",
+        "subject": subject,
+        "customer_words": words,
+        "remedy_requested": "原因の説明",
+        "responsible_department_id": str(department_id),
+        "customer_name": "",
+        "customer_email": "",
+        "customer_phone": "",
+        "observation": "",
+    }
+
+
+def acknowledge_minutes(case_id: int) -> int:
+    """The acknowledgement clock a case was given (from its deadline policy)."""
+    from sqlalchemy import select
+
+    from relq.db import db
+    from relq.deadlines.models import CaseDeadline
+
+    return db.session.scalars(
+        select(CaseDeadline.allowed_minutes).where(
+            CaseDeadline.case_id == case_id, CaseDeadline.kind == "acknowledge"
+        )
+    ).one()

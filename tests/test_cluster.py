@@ -19,7 +19,6 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import secrets
 import subprocess
 import sys
 import time
@@ -42,7 +41,7 @@ from relq.deadlines.models import CaseDeadline
 from relq.routing.services import RuleInput, save_rule
 from relq.tags.services import TagInput, save_tag
 from tests.factories import PASSWORD
-from tests.nodes import ROOT, Browser, free_port
+from tests.nodes import ROOT, Browser, acknowledge_minutes, free_port, intake_fields
 
 pytestmark = pytest.mark.slow
 
@@ -241,35 +240,18 @@ def _intake(
 ) -> Case:
     response = browser.post(
         f"/cases/new?{probe}",
-        {
-            "intake_token": secrets.token_urlsafe(18),
-            "kind": "complaint",
-            "channel": "phone",
-            "received_at": _local(datetime.now(TOKYO) - received_ago),
-            "severity": str(severity),
-            "product": "冷凍パスタ",
-            "subject": subject,
-            "customer_words": words,
-            "remedy_requested": "原因の説明",
-            "responsible_department_id": str(department_id),
-            "customer_name": "",
-            "customer_email": "",
-            "customer_phone": "",
-            "observation": "",
-        },
+        intake_fields(
+            subject,
+            words,
+            received_at=_local(datetime.now(TOKYO) - received_ago),
+            severity=severity,
+            department_id=department_id,
+        ),
         token_from="/cases/new",
     )
     assert response.status_code == 302, response.text[:800]
     db.session.rollback()  # a new transaction: see what the node committed
     return db.session.scalars(select(Case).where(Case.subject == subject)).one()
-
-
-def _acknowledge_minutes(case: Case) -> int:
-    return db.session.scalars(
-        select(CaseDeadline.allowed_minutes).where(
-            CaseDeadline.case_id == case.id, CaseDeadline.kind == "acknowledge"
-        )
-    ).one()
 
 
 def _admin_post(admin: Browser, path: str, data: dict) -> None:
@@ -355,7 +337,7 @@ def _check_cluster(org, db_url: str, redis_url: str, tmp_path: Path) -> None:
                 case = _intake(browser, probe, next(subjects), "配送された箱に異物が入っていた")
                 logged.append(case.id)
                 assert case.responsible_department_id == qa_id
-                assert _acknowledge_minutes(case) == 60
+                assert acknowledge_minutes(case.id) == 60
 
             return check
 
@@ -414,7 +396,7 @@ def _check_cluster(org, db_url: str, redis_url: str, tmp_path: Path) -> None:
         def clocked_by_the_new_policy(probe: str) -> None:
             case = _intake(operator_b, probe, next(subjects), "配送された箱が潰れていた")
             logged.append(case.id)
-            assert _acknowledge_minutes(case) == 999, "the old deadline policy"
+            assert acknowledge_minutes(case.id) == 999, "the old deadline policy"
 
         on_every_worker(b, clocked_by_the_new_policy)
 

@@ -17,13 +17,12 @@ from sqlalchemy import select
 
 from relq.cases.models import Case
 from relq.db import db, transaction
-from relq.deadlines.models import CaseDeadline
 from relq.deadlines.services import policy_for, update_policy
 from relq.org.services import DepartmentInput, department_choices, update_department, update_user
 from relq.routing.services import RuleInput, active_rules, save_rule
 from relq.tags.services import TagInput, save_tag, tag_options
 from tests.factories import PASSWORD, make_case
-from tests.nodes import Browser, serve
+from tests.nodes import Browser, acknowledge_minutes, intake_fields, serve
 
 pytestmark = pytest.mark.slow
 
@@ -31,35 +30,12 @@ pytestmark = pytest.mark.slow
 def _intake(browser: Browser, subject: str, words: str, *, severity: int = 1) -> Case:
     response = browser.post(
         "/cases/new",
-        {
-            "intake_token": f"two-processes-{subject}",
-            "kind": "complaint",
-            "channel": "phone",
-            "received_at": "2026-12-01T10:30",
-            "severity": str(severity),
-            "product": "冷凍パスタ",
-            "subject": subject,
-            "customer_words": words,
-            "remedy_requested": "原因の説明",
-            "responsible_department_id": "0",
-            "customer_name": "",
-            "customer_email": "",
-            "customer_phone": "",
-            "observation": "",
-        },
+        intake_fields(subject, words, received_at="2026-12-01T10:30", severity=severity),
         token_from="/cases/new",
     )
     assert response.status_code == 302, response.text[:800]
     db.session.rollback()  # a new transaction: see what the other process committed
     return db.session.scalars(select(Case).where(Case.subject == subject)).one()
-
-
-def _acknowledge_minutes(case: Case) -> int:
-    return db.session.scalars(
-        select(CaseDeadline.allowed_minutes).where(
-            CaseDeadline.case_id == case.id, CaseDeadline.kind == "acknowledge"
-        )
-    ).one()
 
 
 def test_every_cached_topic_changed_in_one_process_is_seen_by_the_next_request_of_the_other(
@@ -84,7 +60,7 @@ def test_every_cached_topic_changed_in_one_process_is_seen_by_the_next_request_o
         # case list and its count, the menu's badges, the login of each person.
         first = _intake(operator, "一件目 異物", "中に異物が入っていました")
         assert first.responsible_department_id == org.qa.id
-        assert _acknowledge_minutes(first) == 60
+        assert acknowledge_minutes(first.id) == 60
         assert "品質保証部" in operator.get("/cases/new").text
         listing = operator.get("/cases/").text
         assert first.ref in listing and "液漏れX" not in listing
@@ -118,7 +94,7 @@ def test_every_cached_topic_changed_in_one_process_is_seen_by_the_next_request_o
         # The server's very next requests show every change.
         second = _intake(operator, "二件目 異物", "配送された箱にまた異物が入っていました")
         assert second.responsible_department_id == org.logistics.id, "routed by a disabled rule"
-        assert _acknowledge_minutes(second) == 999, "the old deadline policy"
+        assert acknowledge_minutes(second.id) == 999, "the old deadline policy"
         form = operator.get("/cases/new").text
         assert "品質管理本部" in form and "品質保証部" not in form
         listing = operator.get("/cases/").text
