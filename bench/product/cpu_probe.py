@@ -11,7 +11,8 @@ the Flask test client as the benchmark's operator, warms up, then times each end
       RELQ_INSTANCE_PATH=/tmp/product/instance \
       /tmp/product/venv/bin/python bench/product/cpu_probe.py --n 300 --id-max 100000 list detail
 
---no-snapshot-cache: never reuse the kept list page (as right after a commit).
+--uncached: never reuse what is kept under the "cases" cache topic (the list page and its
+count, the menu's badges): what a page costs right after any case changed (relq/cache.py).
 Endpoints: list (GET /cases/), list_data (?sort=received_at), detail (GET /cases/{id}),
 search (?q=warranty&scope=all), create (POST /cases/new: writes! use a copy of the
 database).  --profile NAME writes a cProfile of that endpoint to /tmp/product/<NAME>.prof.
@@ -48,23 +49,25 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3, help="report the best of these rounds")
     ap.add_argument("--profile", default="")
     ap.add_argument(
-        "--no-snapshot-cache",
+        "--uncached",
         action="store_true",
-        help="compute what relq.db.snapshot_cache would keep, every time: the cost of a page "
-        "right after a commit (the benchmark's list runs have no writes, so they hit it)",
+        help="compute what is kept under the 'cases' topic every time: the cost of a page "
+        "right after a case changed (the benchmark's list runs have no writes, so they hit it)",
     )
     args = ap.parse_args()
 
     from relq import create_app
 
-    if args.no_snapshot_cache:
-        import relq.cases.views
-        import relq.db
+    if args.uncached:
+        import relq.cache
+        import relq.cases.listing
 
-        def compute(_key, compute, **_kw):
-            return compute()
+        kept = relq.cache.kept
 
-        relq.db.snapshot_cache = relq.cases.views.snapshot_cache = compute
+        def cases_uncached(topics, key, compute):
+            return compute() if "cases" in topics else kept(topics, key, compute)
+
+        relq.cache.kept = relq.cases.listing.kept = cases_uncached
 
     app = create_app({"SESSION_COOKIE_SECURE": False})
     client = app.test_client()
