@@ -90,9 +90,20 @@ def create_app(config: str | type | dict | None = None) -> Flask:
     def index():
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login"))
-        if current_user.role == "admin":
-            return redirect(url_for("org.users"))
-        return redirect(url_for("cases.index"))
+        # Each role lands where its work waits: admins on the people, leads on their inbox,
+        # executives on the escalation board, the front line on the cases.
+        landing = {
+            "admin": "org.users",
+            "lead": "answers.index",
+            "executive": "escalations.index",
+        }.get(current_user.role, "cases.index")
+        return redirect(url_for(landing))
+
+    @app.get("/favicon.ico")
+    @allow(ANONYMOUS)
+    def favicon():
+        # Browsers ask for it on every page, whatever the pages link to.
+        return redirect(url_for("static", filename="favicon.svg"), code=301)
 
     @app.get("/healthz")
     @allow(ANONYMOUS)

@@ -23,6 +23,7 @@ EXPECTED: dict[str, set[str]] = {
     "static": {ANON},
     "index": {ANON},
     "healthz": {ANON},
+    "favicon": {ANON},
     "auth.login": {ANON},
     "auth.language": {ANON},
     "auth.logout": EVERYONE,

@@ -78,3 +78,10 @@ def test_pages_carry_no_inline_script(org, login_as):
         html = client.get(path).get_data(as_text=True)
         assert re.search(r"<script(?![^>]*\bsrc=)", html) is None, path
         assert " style=" not in html and "onclick" not in html, path
+
+
+def test_the_favicon_is_there(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    icon = client.get(response.headers["Location"])
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"

@@ -8,7 +8,7 @@ from relq.forms import RelqForm
 
 
 class RuleForm(RelqForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    name = StringField(_l("Rule name"), validators=[DataRequired(), Length(max=120)])
     department_id = SelectField(_l("Route to department"), coerce=int, validators=[DataRequired()])
     kinds = MultiCheckboxField(_l("Kind is"), choices=_choices(KINDS), validators=[Optional()])
     channels = MultiCheckboxField(

@@ -148,3 +148,15 @@ def test_session_id_changes_at_login(org, client):
     before = client.http._client.get_cookie("session").value
     client.post("/login", {"email": org.operator.email, "password": PASSWORD})
     assert client.http._client.get_cookie("session").value != before
+
+
+def test_each_role_lands_where_its_work_waits(org, login_as):
+    landing = {
+        org.operator: "/cases/",
+        org.lead_qa: "/inbox/",
+        org.executive: "/escalations/",
+        org.admin: "/admin/users",
+    }
+    for user, path in landing.items():
+        response = login_as(user).get("/")
+        assert response.status_code == 302 and response.headers["Location"].endswith(path), user
