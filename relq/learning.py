@@ -595,6 +595,16 @@ def train_tag_model() -> LearnedModel | None:
     return train_model("tags")
 
 
+def retrain_tag_model() -> None:
+    """A background job (relq/background.py): retrain the tag model in a transaction of its
+    own. Training on tens of thousands of cases takes minutes, longer than any request."""
+    from relq.db import transaction
+
+    with transaction():
+        model = train_tag_model()
+    log.info("tag model retrained: %s", "not enough history" if model is None else model.id)
+
+
 @cached("models")
 def current_model(kind: str) -> TextModel | None:
     """The newest stored model of a kind, loaded once per process and kept until a model is

@@ -6,8 +6,9 @@ from sqlalchemy import select
 
 from relq import access
 from relq.access import allow, get_case_or_404, require
+from relq.background import run_in_background
 from relq.db import db, transaction
-from relq.learning import LearnedModel, train_tag_model
+from relq.learning import LearnedModel, retrain_tag_model
 from relq.tags.forms import DecideForm, TagForm, TrainForm
 from relq.tags.models import TAG_SOURCES, TAG_STATES, Tag
 from relq.tags.services import TagError, TagInput, all_tags, decide_tag, save_tag, tag_statistics
@@ -117,17 +118,15 @@ def train():
     form = TrainForm()
     if not form.validate_on_submit():
         abort(400)
-    with transaction():
-        model = train_tag_model()
-    if model is None:
-        flash(_("Not enough decided tags yet to learn from."), "warning")
-    else:
+    # Minutes on a large history: never inside the request (gunicorn would kill it).
+    if run_in_background(retrain_tag_model):
         flash(
             _(
-                "The tag model was retrained on %(n)d cases (F1 %(f1)s).",
-                n=model.examples,
-                f1=model.metrics.get("micro_f1"),
+                "Retraining has started. The new model is used as soon as it is stored: "
+                "reload this page in a few minutes to see its scores."
             ),
             "success",
         )
+    else:
+        flash(_("Retraining runs with the next daily tick on this installation."), "info")
     return redirect(url_for("tags.index"))
