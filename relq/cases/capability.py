@@ -7,11 +7,21 @@ from flask_babel import lazy_gettext as _l
 from relq import access
 from relq.capability import Capability
 from relq.cases import views
+from relq.cases.panels import Panel
 from relq.nav import NavItem
 
 CAPABILITY = Capability(
     name="cases",
     blueprint=views.bp,
+    panels=(
+        Panel(
+            "customer-history",
+            "cases/_customer_panel.html",
+            area="side",
+            context=views.customer_history_panel,
+            order=5,
+        ),
+    ),
     menu=(
         NavItem("cases.index", _l("Cases"), order=10),
         NavItem("cases.new", _l("New case"), visible=access.can_create_case, order=30),

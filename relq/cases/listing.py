@@ -9,16 +9,18 @@ departments, tags. Rows carry codes and UTC times; the template words and locali
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 
+from relq import access
 from relq.cache import kept
 from relq.cases.models import Case
 from relq.cases.services import CaseFilters, count_limited, filter_cases
 from relq.db import db, statement_key
+from relq.escalations.triggers import REPEAT_CUSTOMER
 from relq.org.models import Department, User
 
 # What a page reads: cases (and everything of theirs), people and departments, tags (filters).
@@ -104,3 +106,30 @@ def _rows(query: Select, *, offset: int, limit: int) -> list[CaseRow]:
         .offset(offset)
     )
     return [CaseRow(*r) for r in db.session.execute(page_query)]
+
+
+@dataclass(frozen=True)
+class CustomerHistory:
+    """The customer's other cases that the viewer may see, newest first (a few of them), and
+    how many there are in all and within the repeat-customer window."""
+
+    rows: tuple[CaseRow, ...]
+    total: int
+    recent: int
+    window_days: int
+
+
+def customer_history(user: User, case: Case, *, limit: int = 10) -> CustomerHistory | None:
+    """What the case page shows of the customer's other cases; None for an anonymous case."""
+    if case.customer_id is None:
+        return None
+    others = access.visible_cases(user).where(
+        Case.customer_id == case.customer_id, Case.id != case.id
+    )
+    since = case.received_at - timedelta(days=REPEAT_CUSTOMER.days)
+    dates = others.with_only_columns(Case.received_at).subquery()
+    total, recent = db.session.execute(
+        select(func.count(), func.count().filter(dates.c.received_at > since)).select_from(dates)
+    ).one()
+    rows = _rows(others.order_by(Case.received_at.desc(), Case.id.desc()), offset=0, limit=limit)
+    return CustomerHistory(tuple(rows), total, recent, REPEAT_CUSTOMER.days)

@@ -28,7 +28,7 @@ from relq.cases.forms import (
     TransitionForm,
     to_utc,
 )
-from relq.cases.listing import case_page
+from relq.cases.listing import case_page, customer_history
 from relq.cases.models import (
     CHANNELS,
     KINDS,
@@ -224,6 +224,12 @@ def index():
         ),
         query_args=args,
     )
+
+
+def customer_history_panel(case, user) -> dict | None:
+    """The case page's panel of the customer's other cases (none for an anonymous case)."""
+    history = customer_history(user, case)
+    return None if history is None else {"history": history}
 
 
 def _intake_form(formdata=None) -> IntakeForm:

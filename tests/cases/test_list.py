@@ -129,3 +129,27 @@ def test_assigned_to_me(org, login_as):
     make_case(org.operator, department=org.qa)
     assign_case(mine, actor=org.lead_qa, assignee_id=org.lead_qa.id, expected_version=mine.version)
     assert refs(login_as(org.lead_qa).get("/cases/?mine=y")) == [mine.ref]
+
+
+def test_the_case_page_shows_the_customers_other_cases_within_the_viewers_scope(org, login_as):
+    from relq.cases.services import CustomerInput
+    from relq.db import transaction
+    from tests.factories import make_case
+
+    customer = CustomerInput(name="山田 花子", email="hanako@example.jp")
+    with transaction():
+        older = make_case(org.operator, department=org.logistics, customer=customer)
+        qa_case = make_case(org.operator, department=org.qa, customer=customer)
+        current = make_case(org.operator, department=org.qa, customer=customer)
+        stranger = make_case(org.operator, department=org.qa)
+    page = login_as(org.operator).get(f"/cases/{current.id}").get_data(as_text=True)
+    panel = page[page.index('data-testid="customer-history"') :]
+    assert older.ref in panel and qa_case.ref in panel and stranger.ref not in panel
+    assert "他の案件 2 件" in panel or "2 other cases" in panel
+    # The QA lead sees only what reaches QA: the logistics case stays out of the panel.
+    qa_page = login_as(org.lead_qa).get(f"/cases/{current.id}").get_data(as_text=True)
+    qa_panel = qa_page[qa_page.index('data-testid="customer-history"') :]
+    assert qa_case.ref in qa_panel and older.ref not in qa_panel
+    # An anonymous case has no such panel.
+    alone = login_as(org.operator).get(f"/cases/{stranger.id}").get_data(as_text=True)
+    assert 'data-testid="customer-history"' not in alone
