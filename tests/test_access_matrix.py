@@ -36,6 +36,7 @@ EXPECTED: dict[str, set[str]] = {
     "cases.note": CASE_WORKERS,
     "cases.assign": CASE_WORKERS,
     "tags.decide": CASE_WORKERS,
+    "tags.decide_all": CASE_WORKERS,
     "themes.index": EVERYONE,
     "routing.index": {"admin"},
     "routing.new": {"admin"},
@@ -63,6 +64,7 @@ CASE_ROUTES = {
     "cases.transition",
     "cases.assign",
     "tags.decide",
+    "tags.decide_all",
 }
 ROLE_OF = {a: a.split("_")[0] for a in ACTORS}
 # (endpoint, actor) → the status a refused actor gets, where the rule above does not say it:

@@ -11,6 +11,10 @@ class DecideForm(RelqForm):
     decision = HiddenField(validators=[DataRequired(), AnyOf(DECISIONS)])
 
 
+class DecideAllForm(RelqForm):
+    decision = HiddenField(validators=[DataRequired(), AnyOf(["accept", "reject"])])
+
+
 class AddTagForm(RelqForm):
     tag_id = SelectField(_l("Add a tag"), coerce=int, validators=[DataRequired()])
     decision = HiddenField(default="add")

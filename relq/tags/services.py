@@ -316,6 +316,15 @@ def decide_tag(case: Case, tag_id: int, *, actor: User, decision: str) -> CaseTa
     return row
 
 
+def decide_all_suggestions(case: Case, *, actor: User, decision: str) -> list[CaseTag]:
+    """Accept or reject every tag still suggested on the case, in one go (each decision
+    audited as if made alone). Raises TagError("not_allowed", "unknown_decision")."""
+    if decision not in ("accept", "reject"):
+        raise TagError("unknown_decision")
+    suggested = [ct for ct in tags_of(case.id) if ct.state == "suggested"]
+    return [decide_tag(case, ct.tag_id, actor=actor, decision=decision) for ct in suggested]
+
+
 @dataclass
 class TagStats:
     tag: Tag

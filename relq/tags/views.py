@@ -1,5 +1,5 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -9,9 +9,17 @@ from relq.access import allow, get_case_or_404, require
 from relq.background import run_in_background
 from relq.db import db, transaction
 from relq.learning import LearnedModel, retrain_tag_model
-from relq.tags.forms import DecideForm, TagForm, TrainForm
+from relq.tags.forms import DecideAllForm, DecideForm, TagForm, TrainForm
 from relq.tags.models import TAG_SOURCES, TAG_STATES, Tag
-from relq.tags.services import TagError, TagInput, all_tags, decide_tag, save_tag, tag_statistics
+from relq.tags.services import (
+    TagError,
+    TagInput,
+    all_tags,
+    decide_all_suggestions,
+    decide_tag,
+    save_tag,
+    tag_statistics,
+)
 
 bp = Blueprint("tags", __name__)
 
@@ -51,6 +59,21 @@ def decide(case_id: int):
             decide_tag(case, form.tag_id.data, actor=current_user, decision=form.decision.data)
     except TagError as error:
         flash(tag_message(error.code), "error")
+    return redirect(url_for("cases.detail", case_id=case_id) + "#tags")
+
+
+@bp.post("/cases/<int:case_id>/tags/all")
+@allow("operator", "lead")
+def decide_all(case_id: int):
+    """Accept or reject every suggestion of the case in one click."""
+    case = get_case_or_404(case_id, current_user)
+    require(access.can_tag_case(current_user, case))
+    form = DecideAllForm()
+    if form.validate_on_submit():
+        with transaction():
+            case = get_case_or_404(case_id, current_user)
+            decided = decide_all_suggestions(case, actor=current_user, decision=form.decision.data)
+        flash(ngettext("%(num)d suggestion decided.", "%(num)d suggestions decided.", len(decided)))
     return redirect(url_for("cases.detail", case_id=case_id) + "#tags")
 
 

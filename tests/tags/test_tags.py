@@ -230,3 +230,28 @@ def test_case_list_filters_by_tag(org, inline, login_as):
     from relq.cases.models import Case
 
     assert refs == [db.session.get(Case, refund).ref]
+
+
+@pytest.mark.parametrize("decision, state", [("accept", "accepted"), ("reject", "rejected")])
+def test_all_suggestions_decided_in_one_click_each_audited(org, inline, login_as, decision, state):
+    case_id = _log(org, customer_words="荷物が届かないので返金してほしい。ログインもできない。")
+    suggested = {code for code, ct in _tags(case_id).items() if ct.state == "suggested"}
+    assert len(suggested) >= 2
+    client = login_as(org.operator)
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert f'data-testid="tags-{decision}-all"' in page
+    response = client.post(
+        f"/cases/{case_id}/tags/all", {"decision": decision}, token_from=f"/cases/{case_id}"
+    )
+    assert response.status_code == 302
+    tags = _tags(case_id)
+    assert {code for code, ct in tags.items() if ct.state == state} == suggested
+    audited = db.session.scalars(
+        sa.select(AuditEvent.action).where(
+            AuditEvent.case_id == case_id, AuditEvent.action == f"tag.{decision}"
+        )
+    ).all()
+    assert len(audited) == len(suggested)
+    # Nothing left to decide: the buttons are gone.
+    page = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert 'data-testid="tags-accept-all"' not in page
