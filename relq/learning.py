@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import JSON as JSONType
-from sqlalchemy import CheckConstraint, Integer, LargeBinary, String, select
+from sqlalchemy import CheckConstraint, Integer, LargeBinary, String, func, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Mapped, mapped_column
 
 from relq.analysis.models import CaseAnalysis
@@ -123,6 +124,9 @@ class TextModel:
     feature_names: list[str] | None = None
     readable_from: int = 0  # features from here on are words or lemmas, not character n-grams
     temperature: float | None = None  # softmax(score / T) for single-label models; None: raw
+    # Tags whose suggestions people rejected more often than they accepted, when it was
+    # trained: relq stops suggesting them (rules and model alike) until history says otherwise.
+    untrusted: frozenset[str] = frozenset()
 
     def features(self, texts: list[str], lemma_texts: list[str]):
         """The feature matrix of many texts, by sklearn's transform (`vector` is one text's
@@ -583,12 +587,36 @@ def train_model(kind: str) -> LearnedModel | None:
     started = time.perf_counter()
     model, metrics = fit_text_model(texts, lemmas, labels)
     metrics["seconds"] = round(time.perf_counter() - started, 2)
+    if kind == "tags":
+        model.untrusted = untrusted_tags()
+        metrics["untrusted_tags"] = sorted(model.untrusted)
     buffer = io.BytesIO()
     pickle.dump(model, buffer)
     row = LearnedModel(kind=kind, examples=len(texts), metrics=metrics, blob=buffer.getvalue())
     db.session.add(row)
     db.session.flush()
     return row
+
+
+# A tag needs this many decided suggestions before its track record can silence it.
+MIN_DECIDED_SUGGESTIONS = 5
+
+
+def untrusted_tags() -> frozenset[str]:
+    """The tags whose suggestions (by a rule or the model) people rejected more often than they
+    accepted, over at least MIN_DECIDED_SUGGESTIONS decisions."""
+    suggested = CaseTag.source != "manual"
+    accepted = func.sum(sql_case((CaseTag.state == "accepted", 1), else_=0))
+    rejected = func.sum(sql_case((CaseTag.state == "rejected", 1), else_=0))
+    rows = db.session.execute(
+        select(Tag.code, accepted, rejected)
+        .join(Tag, Tag.id == CaseTag.tag_id)
+        .where(suggested, CaseTag.state != "suggested")
+        .group_by(Tag.code)
+    )
+    return frozenset(
+        code for code, yes, no in rows if yes + no >= MIN_DECIDED_SUGGESTIONS and no > yes
+    )
 
 
 def train_tag_model() -> LearnedModel | None:

@@ -15,7 +15,7 @@ from relq.cache import cached
 from relq.cases.models import Case
 from relq.db import db, transaction_cache, utcnow
 from relq.errors import CodedError
-from relq.learning import predict
+from relq.learning import current_model, predict
 from relq.org.models import User
 from relq.tags.models import CaseTag, Tag
 
@@ -235,12 +235,18 @@ def suggest_tags(
     case: Case, analysis: nlp.Analysis, predictions: list | None = None
 ) -> list[CaseTag]:
     """Suggest the tags whose trigger phrases occur in the case's voice, and those the learned
-    model is confident about. A tag a person already decided on is never suggested again."""
+    model is confident about. A tag a person already decided on is never suggested again, nor
+    a tag whose suggestions people have mostly rejected (its track record, taken when the model
+    was last trained: relq.learning.untrusted_tags)."""
     decided = {ct.tag_id: ct for ct in tags_of(case.id)}
-    by_code = {t.code: t for t in taggable_tags()}
+    model = current_model("tags")
+    untrusted = getattr(model, "untrusted", frozenset())
+    by_code = {t.code: t for t in taggable_tags() if t.code not in untrusted}
     added = []
     for code, phrases in nlp.match_phrases(analysis, trigger_phrases()).items():
-        tag = by_code[code]
+        tag = by_code.get(code)
+        if tag is None:
+            continue
         existing = decided.get(tag.id)
         if existing is None:
             existing = CaseTag(case_id=case.id, tag_id=tag.id, state="suggested", source="rule")

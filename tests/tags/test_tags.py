@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from relq.audit.models import AuditEvent
+from relq.cases.models import Case
 from relq.db import db, transaction, utcnow
 from relq.tags.models import CaseTag, Tag
 from relq.tags.services import TagError, TagInput, decide_tag, save_tag, tag_statistics, tags_of
@@ -255,3 +256,26 @@ def test_all_suggestions_decided_in_one_click_each_audited(org, inline, login_as
     # Nothing left to decide: the buttons are gone.
     page = client.get(f"/cases/{case_id}").get_data(as_text=True)
     assert 'data-testid="tags-accept-all"' not in page
+
+
+def test_a_tag_people_mostly_reject_is_no_longer_suggested(org, inline, monkeypatch):
+    from types import SimpleNamespace
+
+    from relq.learning import untrusted_tags
+    from relq.tags import services
+
+    refund = _tag("billing.refund").id
+    for i in range(5):  # 返金 suggested five times: rejected four times, accepted once
+        case_id = _log(org, subject=f"返金 {i}", customer_words="返金してほしい。")
+        with transaction():
+            case = db.session.get(Case, case_id)
+            decide_tag(case, refund, actor=org.operator, decision="reject" if i else "accept")
+    assert "billing.refund" in untrusted_tags()
+    assert "delivery.late" not in untrusted_tags()
+
+    # The track record rides with the trained model; with it, 返金 is not suggested again,
+    # other tags still are.
+    model = SimpleNamespace(untrusted=untrusted_tags())
+    monkeypatch.setattr(services, "current_model", lambda kind: model)
+    fresh = _tags(_log(org, subject="返金", customer_words="荷物が届かないので返金してほしい。"))
+    assert "billing.refund" not in fresh and "delivery.late" in fresh
