@@ -222,3 +222,21 @@ def test_the_lead_acknowledges_from_the_inbox_in_one_click(org, login_as):
     assert again.status_code == 303
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DepartmentAnswer)) == 1
     assert "受領" in lead.get("/inbox/").get_data(as_text=True)
+
+
+def test_each_planned_date_shows_on_the_timeline(org, login_as):
+    case = _routed(org)
+    first, second = planned_date(3), planned_date(10)
+    for when in (first, second):  # planned, then planned again for a later date
+        with transaction():
+            case = db.session.get(type(case), case.id)
+            answer_case(
+                case,
+                actor=org.lead_qa,
+                answer="planned",
+                expected_version=case.version,
+                planned_for=when,
+            )
+    page = login_as(org.operator).get(f"/cases/{case.id}").get_data(as_text=True)
+    assert f"{first.isoformat()} までに対応予定" in page
+    assert f"{second.isoformat()} までに対応予定" in page
