@@ -7,6 +7,10 @@
 Reads product-N.json and ceiling-N.json (load.py's output): one bar per endpoint, median
 req/s; the ceiling's /table is the reference for relq's case list, so each relq bar is also
 labelled with its share of /table, and a dashed line marks the 60 % bar.
+
+A folder of sbs_db.sh also holds nocache-N.json, varied-N.json, mixed-N.json and, on
+PostgreSQL, ceiling_pg-N.json: their bars are added (the list computed, with drawn filters,
+under writes), and on PostgreSQL the reference is the ceiling's /table on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -24,6 +28,14 @@ LABELS = {
     "create": "relq intake POST /cases/new",
     "table": "ceiling /table (25 open cases)",
     "hello": "ceiling /hello (framework floor)",
+    "search_ja": "relq search ?q=返金 (no hit), kept",
+    "nocache:list_shell": "relq case list, page not kept",
+    "nocache:search": "relq search warranty, page not kept",
+    "varied:list_varied": "relq list, drawn filters (computed)",
+    "varied:search_varied": "relq search, drawn words (computed)",
+    "mixed": "relq case list while 2 connections write",
+    "table_sqlite": "ceiling /table, SQLite",
+    "table_pg": "ceiling /table, PostgreSQL",
 }
 
 
@@ -33,17 +45,47 @@ def bars_from(folder: str, n: int, with_hello: bool = False):
         with open(path) as fh:
             return json.load(fh)
 
+    def maybe(name):
+        return read(name) if os.path.exists(os.path.join(folder, f"{name}-{n}.json")) else None
+
     product, ceiling = read("product"), read("ceiling")
     table = ceiling["endpoints"]["table"]["median"]["rps"]
+    extra = {k: maybe(k) for k in ("nocache", "varied", "mixed", "ceiling_pg")}
+    if not any(extra.values()):  # a run.sh folder, as before
+        bars = []
+        for name in ("list_shell", "list_data", "detail", "search", "create"):
+            if name in product["endpoints"]:
+                m = product["endpoints"][name]["median"]
+                bars.append(("relq", name, m["rps"], m.get("server_cpu_ms_per_req")))
+        for name in ("table", "hello") if with_hello else ("table",):
+            if name in ceiling["endpoints"]:
+                m = ceiling["endpoints"][name]["median"]
+                bars.append(("ceiling", name, m["rps"], m.get("server_cpu_ms_per_req")))
+        return bars, table, product, ceiling
+
+    def bar(system, label, d, name):
+        if d is None or name not in d["endpoints"]:
+            return
+        m = d["endpoints"][name]["median"]
+        bars.append((system, label, m["rps"], m.get("server_cpu_ms_per_req")))
+
     bars = []
-    for name in ("list_shell", "list_data", "detail", "search", "create"):
-        if name in product["endpoints"]:
-            m = product["endpoints"][name]["median"]
-            bars.append(("relq", name, m["rps"], m.get("server_cpu_ms_per_req")))
-    for name in ("table", "hello") if with_hello else ("table",):
-        if name in ceiling["endpoints"]:
-            m = ceiling["endpoints"][name]["median"]
-            bars.append(("ceiling", name, m["rps"], m.get("server_cpu_ms_per_req")))
+    pg = extra["ceiling_pg"]
+    if pg:
+        bar("ceiling", "table_pg", pg, "table")
+        table = pg["endpoints"]["table"]["median"]["rps"]
+    bar("ceiling", "table_sqlite", ceiling, "table")
+    bar("relq", "list_shell", product, "list_shell")
+    bar("relq", "nocache:list_shell", extra["nocache"], "list_shell")
+    bar("relq", "varied:list_varied", extra["varied"], "list_varied")
+    if extra["mixed"]:
+        bar("relq", "mixed", extra["mixed"], next(iter(extra["mixed"]["endpoints"])))
+    bar("relq", "detail", product, "detail")
+    bar("relq", "search", product, "search")
+    bar("relq", "nocache:search", extra["nocache"], "search")
+    bar("relq", "search_ja", product, "search_ja")
+    bar("relq", "varied:search_varied", extra["varied"], "search_varied")
+    bar("relq", "create", product, "create")
     return bars, table, product, ceiling
 
 
@@ -89,8 +131,8 @@ def svg(bars, table, title, subtitle):
         f'stroke="#c53030" stroke-dasharray="5,4"/>'
     )
     out.append(
-        f'<text x="{xl + 4:.1f}" y="{top - 14}" fill="#c53030">60 % of /table: target for the '
-        f"case list</text>"
+        f'<text x="{xl + 4:.1f}" y="{top - 14}" fill="#c53030">60 % of /table (same database): '
+        f"target for the case list</text>"
     )
     for i, (system, name, rps, cpu) in enumerate(bars):
         y = top + i * row
@@ -103,7 +145,7 @@ def svg(bars, table, title, subtitle):
             f'height="{row - 10}" fill="{color}"/>'
         )
         note = f"{rps:,.0f}"
-        if name.startswith("list"):
+        if "list" in name or name == "mixed":
             note += f"  ({100 * rps / table:.0f} % of /table)"
         if cpu:
             note += f"  {cpu:.1f} ms CPU"
@@ -120,6 +162,7 @@ def main():
     ap.add_argument("folder", help="a run.sh results folder (product-N.json, ceiling-N.json)")
     ap.add_argument("--n", type=int, default=100000)
     ap.add_argument("--with-hello", action="store_true", help="also the ceiling's /hello")
+    ap.add_argument("--db", default="SQLite", help="the database named in the title")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "relq-vs-ceiling.svg"))
     args = ap.parse_args()
     bars, table, product, ceiling = bars_from(args.folder, args.n, args.with_hello)
@@ -130,7 +173,7 @@ def main():
             for line in fh:
                 if "WORKERS=" in line:
                     workers = line.split("WORKERS=")[1].split()[0]
-    title = f"relq vs the Flask ceiling, SQLite, {args.n:,} cases"
+    title = f"relq vs the Flask ceiling, {args.db}, {args.n:,} cases"
     subtitle = (
         f"gunicorn sync, {workers} workers each; wrk {product['concurrency']} connections; "
         f"{product['reps']} x {product['duration_s']} s per endpoint; run of "

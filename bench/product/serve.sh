@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # serve.sh start N [WORKERS] | stop  -- relq (RELQ_CONFIG=production) under gunicorn on
-# 127.0.0.1:${PORT:-8003}, database /tmp/product/data/relq<N/1000>k.db (seed.sh makes it).
+# 127.0.0.1:${PORT:-8003}, database /tmp/product/data/relq<N/1000>k.db (seed.sh makes it), or
+# with DATABASE_URL=postgresql+psycopg://.../relq_bench* that PostgreSQL database (seed.sh makes
+# it too). RELQ_TREE=<dir> serves that copy of relq (bench/product/tree.sh) instead of the
+# work tree; BENCH_PAGE_CACHE=off: the case list's page is never kept (bench_wsgi.py).
 # Same gunicorn settings as the peer and the ceiling: sync workers, no access log, loopback.
 #
 # The app object comes from bench/product/bench_wsgi.py: wsgi.py's create_app() with one
@@ -30,11 +33,17 @@ fi
 [[ ${1:-} == start ]] || { echo "usage: serve.sh start N [WORKERS] | stop" >&2; exit 2; }
 N=${2:?usage: serve.sh start N [WORKERS]}
 WORKERS=${3:-4}
-DB=$ROOT/data/relq$((N / 1000))k.db
-[[ $N -lt 1000 ]] && DB=$ROOT/data/relq$N.db
-[[ -f $DB ]] || { echo "no database $DB: run seed.sh $N first" >&2; exit 1; }
-export RELQ_CONFIG=production SECRET_KEY="$(cat $ROOT/secret_key)" DATABASE_URL=sqlite:///$DB \
-       RELQ_INSTANCE_PATH=$ROOT/instance PYTHONPATH="$REPO${PYTHONPATH:+:$PYTHONPATH}"
+source "$HERE/lib.sh"
+db_for "$N"
+if [[ $DB_KIND == sqlite ]]; then
+  [[ -f $DB_FILE ]] || { echo "no database $DB_FILE: run seed.sh $N first" >&2; exit 1; }
+else
+  [[ "$(psql_admin -tA -c "SELECT 1 FROM pg_database WHERE datname = '$PG_DB'")" == 1 ]] ||
+    { echo "no database $PG_DB: run seed.sh $N first (with the same DATABASE_URL)" >&2; exit 1; }
+fi
+export RELQ_CONFIG=production SECRET_KEY="$(cat $ROOT/secret_key)" DATABASE_URL=$DB_URL \
+       RELQ_INSTANCE_PATH=$ROOT/instance PYTHONPATH="$TREE${PYTHONPATH:+:$PYTHONPATH}" \
+       BENCH_PAGE_CACHE=${BENCH_PAGE_CACHE:-on}
 if [[ ${RELQ_ANALYSIS_QUEUE:-} == rq ]]; then
   export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/15}
   (cd "$HERE" && $ROOT/venv/bin/python -c 'import os, redis, rq; rq.Queue("relq", connection=redis.Redis.from_url(os.environ["REDIS_URL"])).empty()')
