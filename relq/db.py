@@ -170,11 +170,20 @@ def after_commit(callback: Callable[[], None], *, key: Hashable | None = None) -
     info.setdefault("after_commit", []).append(callback)
 
 
-_writer_files: dict[str, tuple[int, int]] = {}  # database file -> (pid, lock file descriptor)
+_writer_files: dict[str, tuple[int, int]] = {}  # lock file -> (pid, its file descriptor)
 _writer_depth = 0
 
 
 @contextmanager
+def sqlite_side_file(engine: Engine, suffix: str) -> str | None:
+    """A file beside a SQLite database file, for locks other processes see (None for a
+    database in memory, which no other process can open)."""
+    path = engine.url.database
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return None
+    return f"{path}-{suffix}"
+
+
 def _sqlite_writer(engine: Engine) -> Iterator[None]:
     """The right to write to a SQLite database, taken before BEGIN IMMEDIATE: threads of this
     process queue on a lock, processes (gunicorn's workers, the CLI) on an flock() of a file
@@ -182,12 +191,12 @@ def _sqlite_writer(engine: Engine) -> Iterator[None]:
     that do not take it (the sqlite3 shell) still meet SQLite's own busy handler."""
     global _writer_depth
     with _sqlite_write_lock:
-        path = engine.url.database
+        path = sqlite_side_file(engine, "writer.lock")
         fd = None
-        if _writer_depth == 0 and path and path != ":memory:" and not path.startswith("file:"):
+        if _writer_depth == 0 and path is not None:
             pid, fd = _writer_files.get(path, (None, None))
             if pid != os.getpid():  # opened before a fork: the file description is shared
-                fd = os.open(f"{path}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
                 _writer_files[path] = (os.getpid(), fd)
             fcntl.flock(fd, fcntl.LOCK_EX)
         _writer_depth += 1

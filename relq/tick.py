@@ -27,7 +27,7 @@ from flask import Flask
 from sqlalchemy import func, select, text
 
 from relq.capability import installed
-from relq.db import db, refresh_planner_statistics, transaction, utcnow
+from relq.db import db, refresh_planner_statistics, sqlite_side_file, transaction, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,8 @@ def tick_lock() -> Iterator[bool]:
                     connection.scalar(text("SELECT pg_advisory_unlock(:k)"), {"k": _ADVISORY_KEY})
                     connection.commit()
         return
-    path = engine.url.database
-    if not path or path == ":memory:" or path.startswith("file:"):
+    path = sqlite_side_file(engine, "tick.lock")
+    if path is None:
         held = _local_lock.acquire(blocking=False)
         try:
             yield held
@@ -70,7 +70,7 @@ def tick_lock() -> Iterator[bool]:
             if held:
                 _local_lock.release()
         return
-    fd = os.open(f"{path}-tick.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
