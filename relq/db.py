@@ -174,7 +174,6 @@ _writer_files: dict[str, tuple[int, int]] = {}  # lock file -> (pid, its file de
 _writer_depth = 0
 
 
-@contextmanager
 def sqlite_side_file(engine: Engine, suffix: str) -> str | None:
     """A file beside a SQLite database file, for locks other processes see (None for a
     database in memory, which no other process can open)."""
@@ -184,6 +183,7 @@ def sqlite_side_file(engine: Engine, suffix: str) -> str | None:
     return f"{path}-{suffix}"
 
 
+@contextmanager
 def _sqlite_writer(engine: Engine) -> Iterator[None]:
     """The right to write to a SQLite database, taken before BEGIN IMMEDIATE: threads of this
     process queue on a lock, processes (gunicorn's workers, the CLI) on an flock() of a file
