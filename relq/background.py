@@ -15,6 +15,8 @@ from collections.abc import Callable
 
 from flask import current_app
 
+from relq.analysis.queue import rq_queue
+
 log = logging.getLogger(__name__)
 
 
@@ -23,9 +25,7 @@ def run_in_background(job: Callable[[], None]) -> bool:
     app = current_app._get_current_object()
     mode = app.config.get("ANALYSIS_QUEUE", "thread")
     if mode == "rq":
-        from relq.analysis.queue import _rq_queue
-
-        _rq_queue(app).enqueue(job, job_timeout=3600)
+        rq_queue(app).enqueue(job, job_timeout=3600)
         return True
     if mode == "inline":
         job()

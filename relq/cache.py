@@ -99,11 +99,15 @@ def watch(engine: Engine) -> None:
         connection.info.pop(_DIRTY, None)
 
 
-def invalidate(*topics: str) -> None:
-    """Mark topics as changed by the current transaction (for writes SQLAlchemy cannot see)."""
+def _check_topics(topics: tuple[str, ...]) -> None:
     unknown = set(topics) - TOPICS
     if unknown:
         raise ValueError(f"unknown cache topics: {sorted(unknown)}")
+
+
+def invalidate(*topics: str) -> None:
+    """Mark topics as changed by the current transaction (for writes SQLAlchemy cannot see)."""
+    _check_topics(topics)
     db.session.connection().info.setdefault(_DIRTY, set()).update(topics)
 
 
@@ -202,9 +206,7 @@ def kept(topics: tuple[str, ...], key: Hashable, compute: Callable[[], T]) -> T:
 
 def cached(*topics: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
     """Decorator: the function's result per arguments, kept while `topics` are unchanged."""
-    unknown = set(topics) - TOPICS
-    if unknown:
-        raise ValueError(f"unknown cache topics: {sorted(unknown)}")
+    _check_topics(topics)
 
     def decorate(function: Callable[..., T]) -> Callable[..., T]:
         name = f"{function.__module__}.{function.__qualname__}"

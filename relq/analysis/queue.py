@@ -32,7 +32,7 @@ def enqueue(case_id: int, job: Callable[[int], None]) -> None:
         if mode == "thread":
             _thread_worker(app).put(case_id, job)
         elif mode == "rq":
-            _rq_queue(app).enqueue(job, case_id, job_timeout=120)
+            rq_queue(app).enqueue(job, case_id, job_timeout=120)
         elif mode == "inline":
             job(case_id)
     except Exception:  # the case is saved and pending: the backfill will catch up
@@ -123,7 +123,7 @@ def wait_for_thread_worker(app: Flask) -> None:
 # ---- RQ -------------------------------------------------------------------------------------
 
 
-def _rq_queue(app: Flask):
+def rq_queue(app: Flask):
     from redis import Redis
     from rq import Queue
 
