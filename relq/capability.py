@@ -3,8 +3,8 @@
 Each package declares what it brings in its `capability.py` (`CAPABILITY = Capability(...)`):
 its blueprint, the receivers of relq.events' signals it connects (by the signal's name), its
 step of the clock, its menu items, its panels on the case page, the words of its audit codes,
-and its section of the weekly digest. `create_app` walks the explicit tuple
-relq.capabilities.CAPABILITIES and installs each; nothing registers itself by being imported.
+and its section of the weekly digest. `create_app` installs the explicit tuple that
+relq.capabilities.capabilities() returns; nothing registers itself by being imported.
 What does not fit (a signal that does not exist, a menu item without a view, an audit code
 declared twice) stops the app at start.
 """
