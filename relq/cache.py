@@ -46,6 +46,7 @@ TABLE_TOPICS: dict[str, str] = {
     "routing_rules": "routing",
     "deadline_policies": "deadlines",
     "learned_models": "models",
+    "saved_views": "saved_views",
 }
 # Tables no cached read depends on: writing them (every login, every audit event) need not
 # throw anything away.

@@ -5,6 +5,7 @@ from relq.audit.models import AuditEvent
 from relq.auth.models import LoginFailure, LoginSession
 from relq.cache import CacheTopic
 from relq.cases.models import Case, Customer, Note
+from relq.cases.saved_views import SavedView
 from relq.deadlines.models import CaseDeadline, DeadlinePolicy
 from relq.escalations.models import Escalation, EscalationComment
 from relq.harassment.models import HarassmentReport, StaffFollowUp
@@ -40,5 +41,6 @@ __all__ = [
     "LoginFailure",
     "LoginSession",
     "Note",
+    "SavedView",
     "User",
 ]
