@@ -194,6 +194,11 @@ def can_manage_org(user: User) -> bool:
     return user.is_active and user.role == "admin"
 
 
+def can_import_history(user: User) -> bool:
+    """Bringing a past system's cases in (`flask relq import`): admins only."""
+    return user.is_active and user.role == "admin"
+
+
 def can_see_alerts(user: User) -> bool:
     """Surge alerts are for management."""
     return user.is_active and user.role in ("executive", "admin")
