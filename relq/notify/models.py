@@ -11,7 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from relq.cases.models import Case
@@ -25,6 +36,7 @@ EVENTS = {
     "deadline_soon": _l("A deadline of my department is about to pass"),
     "deadline_missed": _l("A deadline of my department was missed"),
     "escalation": _l("An escalation was opened"),
+    "compliment": _l("A customer thanked me by name"),
 }
 DEFAULTS = {
     "routed": (True, True),
@@ -32,27 +44,37 @@ DEFAULTS = {
     "deadline_soon": (True, True),
     "deadline_missed": (True, True),
     "escalation": (True, True),
+    "compliment": (True, True),
 }
 # Who can be told what: the events a role ever receives (the preferences page offers these).
 EVENTS_BY_ROLE = {
-    "operator": ("answered",),
+    "operator": ("answered", "compliment"),
     "lead": tuple(EVENTS),
-    "executive": ("escalation",),
+    "executive": ("escalation", "compliment"),
     "admin": (),
 }
+# How a person wants their e-mails: one per event, or one daily summary of them all.
+EMAIL_DELIVERIES = {
+    "each": _l("One e-mail per event"),
+    "daily": _l("One daily summary e-mail"),
+}
+# The daily summary goes out at the first tick after this hour of the reader's own day.
+DIGEST_HOUR = 8
+# A notification's e-mail: none (not wanted), pending -> sending -> sent | failed, or, for a
+# reader who chose the daily summary, digest (waiting for it) -> digested (in one).
+EMAIL_STATES = ("none", "pending", "sending", "sent", "failed", "digest", "digested")
 # A failed e-mail is retried by later deliveries (and `tick`) up to this many attempts in all.
 MAX_EMAIL_ATTEMPTS = 5
 _EVENT_CODES = ", ".join(f"'{code}'" for code in EVENTS)
+_EMAIL_STATES = ", ".join(f"'{state}'" for state in EMAIL_STATES)
+_DIGEST_STATES = ", ".join(f"'{state}'" for state in ("pending", "sending", "sent", "failed"))
 
 
 class Notification(db.Model):
     __tablename__ = "notifications"
     __table_args__ = (
         CheckConstraint(f"event IN ({_EVENT_CODES})", name="event_known"),
-        CheckConstraint(
-            "email_state IN ('none', 'pending', 'sending', 'sent', 'failed')",
-            name="email_state_known",
-        ),
+        CheckConstraint(f"email_state IN ({_EMAIL_STATES})", name="email_state_known"),
         Index("ix_notifications_user_id_created_at", "user_id", "created_at"),
         Index(
             "ix_notifications_unread",
@@ -66,6 +88,13 @@ class Notification(db.Model):
             "id",
             sqlite_where=text("email_state IN ('pending', 'sending')"),
             postgresql_where=text("email_state IN ('pending', 'sending')"),
+        ),
+        # What the daily summary scans: the e-mails waiting for it, per reader.
+        Index(
+            "ix_notifications_digest_waiting",
+            "user_id",
+            sqlite_where=text("email_state = 'digest'"),
+            postgresql_where=text("email_state = 'digest'"),
         ),
     )
 
@@ -82,6 +111,8 @@ class Notification(db.Model):
     # When the last attempt to send started (for a sent e-mail: when it went out).
     emailed_at = mapped_column(UTCDateTime, nullable=True)
     email_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # The daily summary that carried its e-mail (email_state "digested").
+    digest_id: Mapped[int | None] = mapped_column(ForeignKey("notification_digests.id"), index=True)
 
     user: Mapped[User] = relationship()
     case: Mapped[Case | None] = relationship()
@@ -101,3 +132,40 @@ class NotificationPreference(db.Model):
     event: Mapped[str] = mapped_column(String(24), primary_key=True)
     in_app: Mapped[bool] = mapped_column(Boolean, default=True)
     email: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class NotificationSetting(db.Model):
+    """A user's choice of how e-mails reach them; without a row, one per event."""
+
+    __tablename__ = "notification_settings"
+    __table_args__ = (
+        CheckConstraint("email_delivery IN ('each', 'daily')", name="email_delivery_known"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    email_delivery: Mapped[str] = mapped_column(String(8), default="each")
+
+
+class NotificationDigest(db.Model):
+    """One reader's daily summary: at most one per reader and day (the unique constraint is
+    what makes two clocks ticking at once send it once). Its e-mail goes pending -> sending ->
+    sent, or back to pending after a failed attempt, failed after MAX_EMAIL_ATTEMPTS."""
+
+    __tablename__ = "notification_digests"
+    __table_args__ = (
+        UniqueConstraint("user_id", "day"),
+        CheckConstraint(f"email_state IN ({_DIGEST_STATES})", name="email_state_known"),
+        CheckConstraint("notification_count > 0", name="not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    # The reader's own calendar day it summarises up to.
+    day = mapped_column(Date, nullable=False)
+    notification_count: Mapped[int] = mapped_column(Integer)
+    created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    email_state: Mapped[str] = mapped_column(String(8), default="pending")
+    emailed_at = mapped_column(UTCDateTime, nullable=True)
+    email_attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    user: Mapped[User] = relationship()
