@@ -41,6 +41,11 @@ class Capability:
     panels: tuple[Panel, ...] = ()
     # Stored audit action code -> its words (a lazy string), for the audit trail and timeline.
     audit_labels: Mapping[str, Any] = field(default_factory=dict)
+    # The words of the audit trail's objects (entity type -> label) and of coded values
+    # ("entity_type.field" -> {stored code: label}), so the trail reads "状態: 受付 → 振り分け済"
+    # and not "status: received → routed".
+    audit_objects: Mapping[str, Any] = field(default_factory=dict)
+    audit_values: Mapping[str, Mapping[Any, Any]] = field(default_factory=dict)
     # Its section of the weekly voice-of-customer digest (to come: issue 17).
     digest: Callable[..., Any] | None = None
 
@@ -53,6 +58,8 @@ class Installed:
     menu: tuple[NavItem, ...]
     panels: tuple[Panel, ...]
     audit_labels: Mapping[str, Any]
+    audit_objects: Mapping[str, Any]
+    audit_values: Mapping[str, Mapping[Any, Any]]
     ticks: tuple[tuple[str, Callable[[datetime], Any]], ...]
     # relq.events' signal name -> its receivers, in the capabilities' order (see _dispatcher).
     receivers: Mapping[str, tuple[Callable[..., Any], ...]]
@@ -69,6 +76,8 @@ def install(app: Flask, capabilities: tuple[Capability, ...]) -> Installed:
     if len(set(names)) != len(names):
         raise CapabilityError(f"a capability is declared twice: {names}")
     labels: dict[str, Any] = {}
+    objects: dict[str, Any] = {}
+    values: dict[str, Mapping[Any, Any]] = {}
     receivers: dict[str, list[Callable[..., Any]]] = {}
     for capability in capabilities:
         if capability.blueprint is not None:
@@ -84,6 +93,14 @@ def install(app: Flask, capabilities: tuple[Capability, ...]) -> Installed:
             if code in labels:
                 raise CapabilityError(f"{capability.name}: audit code {code!r} declared twice")
             labels[code] = label
+        for gathered, found in (
+            (objects, capability.audit_objects),
+            (values, capability.audit_values),
+        ):
+            for key, words in found.items():
+                if key in gathered:
+                    raise CapabilityError(f"{capability.name}: audit words {key!r} declared twice")
+                gathered[key] = words
     for capability in capabilities:
         for item in capability.menu:
             if item.endpoint not in app.view_functions:
@@ -100,6 +117,8 @@ def install(app: Flask, capabilities: tuple[Capability, ...]) -> Installed:
         menu=tuple(sorted((i for c in capabilities for i in c.menu), key=lambda i: i.order)),
         panels=tuple(sorted((p for c in capabilities for p in c.panels), key=lambda p: p.order)),
         audit_labels=labels,
+        audit_objects=objects,
+        audit_values=values,
         ticks=tuple((c.name, c.tick) for c in capabilities if c.tick is not None),
         receivers={name: tuple(found) for name, found in receivers.items()},
     )

@@ -88,3 +88,51 @@ def test_receivers_run_in_the_order_of_the_capabilities_not_blinkers(app):
     assert heard == names
     created = app.extensions["relq"].receivers["case_created"]
     assert created[-1].__module__ == "relq.routing.events"  # after clocks and notifications
+
+
+def _recorded_actions() -> tuple[set[str], set[str]]:
+    """The audit codes the code records: literal actions of record()/apply_changes() calls and
+    of assignments to a variable named `action`; and the prefixes of f-string actions."""
+    import ast
+
+    literals: set[str] = set()
+    prefixes: set[str] = set()
+    for path in RELQ.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            found: list[ast.AST] = []
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in (
+                "record",
+                "apply_changes",
+            ):
+                found += node.args[:1] + [k.value for k in node.keywords if k.arg == "action"]
+            if isinstance(node, ast.Assign | ast.AnnAssign):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    names = target.elts if isinstance(target, ast.Tuple) else [target]
+                    values = (
+                        node.value.elts
+                        if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple)
+                        else [node.value]
+                    )
+                    found += [
+                        v
+                        for n, v in zip(names, values, strict=False)
+                        if getattr(n, "id", "") == "action"
+                    ]
+            for value in found:
+                if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                    literals.add(value.value)
+                elif isinstance(value, ast.JoinedStr) and isinstance(value.values[0], ast.Constant):
+                    prefixes.add(value.values[0].value)
+    return literals, prefixes
+
+
+def test_every_audit_code_the_code_records_is_worded_by_a_capability(app):
+    """The audit trail and the case timeline never show a raw code such as routing_rule.moved."""
+    labels = app.extensions["relq"].audit_labels
+    literals, prefixes = _recorded_actions()
+    assert len(literals) > 20, "the scan finds the codes"
+    assert sorted(code for code in literals if code not in labels) == []
+    assert sorted(p for p in prefixes if not any(code.startswith(p) for code in labels)) == []
+    objects = app.extensions["relq"].audit_objects
+    assert {"case", "note", "user", "department", "routing_rule"} <= set(objects)

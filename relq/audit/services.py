@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from relq.audit.models import AuditEvent
+from relq.cases.models import Case
 from relq.db import db
 from relq.org.models import User
 
@@ -81,7 +83,42 @@ def apply_changes(
     return after
 
 
-def recent_events(limit: int = 200, *, offset: int = 0):
-    return db.session.scalars(
-        select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit).offset(offset)
-    ).all()
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the audit trail is narrowed to; every part optional."""
+
+    actor_id: int | None = None
+    action: str | None = None
+    entity_type: str | None = None
+    case_id: int | None = None
+    since: datetime | None = None  # from this moment
+    before: datetime | None = None  # up to, not including, this one
+
+
+def recent_events(
+    limit: int = 200, *, offset: int = 0, where: AuditFilter | None = None
+) -> list[AuditEvent]:
+    """The newest events first, narrowed by `where`."""
+    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit).offset(offset)
+    where = where or AuditFilter()
+    if where.actor_id is not None:
+        query = query.where(AuditEvent.actor_id == where.actor_id)
+    if where.action:
+        query = query.where(AuditEvent.action == where.action)
+    if where.entity_type:
+        query = query.where(AuditEvent.entity_type == where.entity_type)
+    if where.case_id is not None:
+        query = query.where(AuditEvent.case_id == where.case_id)
+    if where.since is not None:
+        query = query.where(AuditEvent.at >= where.since)
+    if where.before is not None:
+        query = query.where(AuditEvent.at < where.before)
+    return list(db.session.scalars(query))
+
+
+def case_refs(events: list[AuditEvent]) -> dict[int, str]:
+    """The references (C-2026-000123) of the cases `events` are about, in one query."""
+    ids = {event.case_id for event in events if event.case_id is not None}
+    if not ids:
+        return {}
+    return {case.id: case.ref for case in db.session.scalars(select(Case).where(Case.id.in_(ids)))}

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from relq import access
 from relq.capability import Capability
 from relq.cases import views
+from relq.cases.models import CHANNELS, KINDS, NOTE_KINDS, SEVERITIES, STATUSES
 from relq.cases.panels import Panel
 from relq.nav import NavItem
 
@@ -26,6 +27,14 @@ CAPABILITY = Capability(
         NavItem("cases.index", _l("Cases"), order=10),
         NavItem("cases.new", _l("New case"), visible=access.can_create_case, order=30),
     ),
+    audit_objects={"case": _l("Case"), "note": _l("Note")},
+    audit_values={
+        "case.status": STATUSES,
+        "case.kind": KINDS,
+        "case.channel": CHANNELS,
+        "case.severity": SEVERITIES,
+        "note.kind": NOTE_KINDS,
+    },
     audit_labels={
         "case.created": _l("Case logged"),
         "case.updated": _l("Case edited"),

@@ -34,6 +34,7 @@ CAPABILITY = Capability(
             "deadlines", "deadlines/_panel.html", area="side", context=views._case_panel, order=10
         ),
     ),
+    audit_objects={"deadline_policy": _l("Deadline policy")},
     audit_labels={
         "deadline_policy.updated": _l("Deadline policy changed"),
     },

@@ -26,6 +26,7 @@ CAPABILITY = Capability(
             "harassment", "harassment/_panel.html", area="side", context=views.case_panel, order=20
         ),
     ),
+    audit_objects={"harassment_report": _l("Harassment record")},
     audit_labels={
         "harassment.flagged": _l("Flagged as customer harassment"),
         "harassment.updated": _l("Harassment record changed"),

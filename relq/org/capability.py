@@ -8,6 +8,7 @@ from relq import access
 from relq.capability import Capability
 from relq.nav import NavItem
 from relq.org import views
+from relq.org.forms import ROLE_LABELS
 
 CAPABILITY = Capability(
     name="org",
@@ -16,6 +17,8 @@ CAPABILITY = Capability(
         NavItem("org.users", _l("Users"), visible=access.can_manage_org, order=70),
         NavItem("org.departments", _l("Departments"), visible=access.can_manage_org, order=71),
     ),
+    audit_objects={"user": _l("User"), "department": _l("Department")},
+    audit_values={"user.role": ROLE_LABELS},
     audit_labels={
         "user.created": _l("User created"),
         "user.updated": _l("User changed"),

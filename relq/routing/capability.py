@@ -18,5 +18,11 @@ CAPABILITY = Capability(
         "case_created": (events.on_case_created,),
         "case_analysed": (events.on_case_analysed,),
     },
+    audit_objects={"routing_rule": _l("Routing rule")},
+    audit_labels={
+        "routing_rule.created": _l("Routing rule created"),
+        "routing_rule.updated": _l("Routing rule changed"),
+        "routing_rule.moved": _l("Routing rule moved"),
+    },
     menu=(NavItem("routing.index", _l("Routing"), visible=access.can_manage_org, order=73),),
 )

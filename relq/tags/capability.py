@@ -8,11 +8,14 @@ from relq import access
 from relq.capability import Capability
 from relq.nav import NavItem
 from relq.tags import views
+from relq.tags.models import TAG_STATES
 
 CAPABILITY = Capability(
     name="tags",
     blueprint=views.bp,
     menu=(NavItem("tags.index", _l("Tags"), visible=access.can_manage_org, order=72),),
+    audit_objects={"tag": _l("Tag"), "case_tag": _l("Tag on a case")},
+    audit_values={"case_tag.state": TAG_STATES},
     audit_labels={
         "tag.accept": _l("Tag accepted"),
         "tag.reject": _l("Tag rejected"),

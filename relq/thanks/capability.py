@@ -16,6 +16,7 @@ CAPABILITY = Capability(
     panels=(
         Panel("thanks", "thanks/_panel.html", area="side", context=views.case_panel, order=30),
     ),
+    audit_objects={"compliment": _l("Compliment")},
     audit_labels={
         "compliment.shared": _l("Compliment passed on"),
         "compliment.withdrawn": _l("Compliment taken out of the feed"),
