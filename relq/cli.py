@@ -9,6 +9,7 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from relq.db import db, refresh_planner_statistics, transaction
+from relq.history.cli import import_command
 
 
 @click.group("relq")
@@ -16,18 +17,35 @@ def cli() -> None:
     """relq administration."""
 
 
+cli.add_command(import_command)  # `relq import FILE`: a past system's cases (relq/history)
+
+
 @cli.command("init")
+@click.option(
+    "--industry",
+    "industries",
+    multiple=True,
+    type=click.Choice(["food", "appliances", "vehicles", "finance", "retail"]),
+    help="Load this industry's starter tag list into an empty tag table (repeat to merge "
+    "several). Without it, the tag list starts empty.",
+)
 @with_appcontext
-def init_command() -> None:
+def init_command(industries: tuple[str, ...]) -> None:
     """Create or upgrade the database schema to the newest migration."""
     from relq.tags.services import seed_default_tags
 
     upgrade()
     refresh_planner_statistics(force=True)
-    with transaction():
-        added = seed_default_tags()
+    added = 0
+    if industries:
+        with transaction():
+            added = seed_default_tags(industries)
     if added:
-        click.echo(f"Loaded the starter tag list ({added} categories and tags).")
+        click.echo(
+            f"Loaded the starter tag list of {', '.join(industries)} ({added} categories and tags)."
+        )
+    elif industries:
+        click.echo("The tag list is not empty: no starter list loaded.")
     click.echo(f"Database ready: {db.engine.url.render_as_string(hide_password=True)}")
 
 
