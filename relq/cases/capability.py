@@ -37,6 +37,7 @@ CAPABILITY = Capability(
     },
     audit_labels={
         "case.created": _l("Case logged"),
+        "case.imported": _l("Imported from history"),
         "case.updated": _l("Case edited"),
         "case.route": _l("Routed"),
         "case.reroute": _l("Rerouted"),
