@@ -1,8 +1,21 @@
-"""The starter classification list (admins edit it afterwards): categories, their tags, and
+"""The starter classification lists (admins edit them afterwards): categories, their tags, and
 the trigger phrases that suggest each tag. Triggers are matched on normalised lemmas by
-relq.nlp, so 「届かない」 matches 届く and "refunds" matches refund."""
+relq.nlp, so 「届かない」 matches 届く and "refunds" matches refund.
+
+An installation chooses its starter list at `flask relq init --industry ...` from the industry
+templates below (one or several, merged), or starts with none: a list written for food misfires
+on other products (表示・アレルゲン on a car's dashboard display). The tags live in one catalogue
+(CATEGORIES, TAGS, then relq.tags.industry_tags' for vehicles and financial services); a
+template names the codes it takes, and a merged list keeps the catalogue's order, so ids are
+stable. The demo organisation, a maker of food and household appliances with an online store,
+uses DEMO_INDUSTRIES.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+
+from relq.tags import industry_tags
 
 # (code, name_ja, name_en, triggers); a code "a.b" sits in category "a".
 CATEGORIES = [
@@ -168,3 +181,74 @@ TAGS = [
         ["要望", "発売", "復活", "再販", "wish", "suggestion"],
     ),
 ]
+
+# The shared front-line tags: how people were treated, compliments, wishes.
+_SERVICE = ("service.attitude", "praise.staff")
+
+# Industry -> (its name in Japanese, in English, the codes of its starter tags).
+INDUSTRIES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "food": (
+        "食品",
+        "Food",
+        (
+            "quality.foreign_object",
+            "quality.taste",
+            "quality.labelling",
+            "safety.illness",
+            "praise.product",
+            "wish.product",
+            *_SERVICE,
+        ),
+    ),
+    "appliances": (
+        "家電・日用品",
+        "Household appliances",
+        (
+            "quality.defect",
+            "safety.fire_injury",
+            "usage.howto",
+            "praise.product",
+            "wish.product",
+            *_SERVICE,
+        ),
+    ),
+    "vehicles": ("自動車", "Vehicles", (*industry_tags.VEHICLE_CODES, *_SERVICE, "wish.product")),
+    "finance": (
+        "金融サービス",
+        "Financial services",
+        (*industry_tags.FINANCE_CODES, "app.login", *_SERVICE),
+    ),
+    "retail": (
+        "小売・通販",
+        "Retail and mail order",
+        (
+            "delivery.late",
+            "delivery.damaged",
+            "delivery.wrong_item",
+            "delivery.change",
+            "billing.double_charge",
+            "billing.refund",
+            "billing.receipt",
+            "app.login",
+            "app.points",
+            "app.store_error",
+            "subscription.cancel",
+            "wish.product",
+            *_SERVICE,
+        ),
+    ),
+}
+# The demo organisation's data (relq.demo) fits these three.
+DEMO_INDUSTRIES = ("food", "appliances", "retail")
+
+CATALOGUE_CATEGORIES = CATEGORIES + industry_tags.CATEGORIES
+CATALOGUE_TAGS = TAGS + industry_tags.TAGS
+
+
+def starter_list(industries: Iterable[str]) -> tuple[list[tuple], list[tuple]]:
+    """The categories and tags of the merged templates of `industries` (catalogue order; a
+    category only when one of its tags is taken). Raises KeyError for an unknown industry."""
+    codes = {code for industry in industries for code in INDUSTRIES[industry][2]}
+    tags = [t for t in CATALOGUE_TAGS if t[0] in codes]
+    used = {t[0].split(".")[0] for t in tags}
+    return [c for c in CATALOGUE_CATEGORIES if c[0] in used], tags

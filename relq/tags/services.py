@@ -3,6 +3,7 @@ Services never commit; every decision is an audit event."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, func, select
@@ -17,6 +18,7 @@ from relq.db import db, transaction_cache, utcnow
 from relq.errors import CodedError
 from relq.learning import current_model, predict
 from relq.org.models import User
+from relq.tags.defaults import DEMO_INDUSTRIES, starter_list
 from relq.tags.models import CaseTag, Tag
 
 
@@ -87,24 +89,24 @@ def trigger_phrases() -> dict[str, list[str]]:
     return {t.code: list(t.triggers or []) for t in taggable_tags() if t.triggers}
 
 
-def seed_default_tags() -> int:
-    """Load the starter list into an empty tag table; returns how many tags were added."""
-    from relq.tags.defaults import CATEGORIES, TAGS
-
+def seed_default_tags(industries: Iterable[str] = DEMO_INDUSTRIES) -> int:
+    """Load the starter list of `industries` (relq.tags.defaults.INDUSTRIES, merged; the
+    demo's by default) into an empty tag table; returns how many tags were added."""
+    categories, tags = starter_list(industries)
     if db.session.scalar(select(func.count(Tag.id))):
         return 0
     parents = {}
-    for code, name_ja, name_en in CATEGORIES:
+    for code, name_ja, name_en in categories:
         parents[code] = Tag(code=code, name_ja=name_ja, name_en=name_en, triggers=[])
         db.session.add(parents[code])
     db.session.flush()
-    for code, name_ja, name_en, triggers in TAGS:
+    for code, name_ja, name_en, triggers in tags:
         parent = parents[code.split(".")[0]]
         db.session.add(
             Tag(code=code, parent_id=parent.id, name_ja=name_ja, name_en=name_en, triggers=triggers)
         )
     db.session.flush()
-    return len(CATEGORIES) + len(TAGS)
+    return len(categories) + len(tags)
 
 
 @dataclass
