@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from relq.db import db, refresh_planner_statistics, transaction
 from relq.history.cli import import_command
+from relq.tags.defaults import INDUSTRIES
 
 
 @click.group("relq")
@@ -25,7 +26,7 @@ cli.add_command(import_command)  # `relq import FILE`: a past system's cases (re
     "--industry",
     "industries",
     multiple=True,
-    type=click.Choice(["food", "appliances", "vehicles", "finance", "retail"]),
+    type=click.Choice(list(INDUSTRIES)),
     help="Load this industry's starter tag list into an empty tag table (repeat to merge "
     "several). Without it, the tag list starts empty.",
 )
