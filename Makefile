@@ -10,7 +10,7 @@ export FLASK_APP := wsgi
 .PHONY: run test test-sqlite test-pg lint format install translations browser messages clean
 
 run: install translations
-	$(BIN)/flask relq init
+	$(BIN)/flask relq init --industry food --industry appliances --industry retail
 	$(BIN)/flask relq demo --if-empty
 	$(BIN)/flask relq nlp backfill
 	$(BIN)/flask relq tags train
