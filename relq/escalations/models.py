@@ -47,6 +47,13 @@ REASONS = {
     )
 }
 LEVELS = {1: _l("Department"), 2: _l("Management")}
+# The board's age filter: how long the row (a case's open escalations) has been escalated,
+# in days (from, to).
+AGES = {
+    "day": (_l("Less than a day"), 0, 1),
+    "week": (_l("1 to 7 days"), 1, 7),
+    "older": (_l("More than 7 days"), 7, None),
+}
 OUTCOMES = {
     "action_ordered": _l("Action ordered"),
     "resolved": _l("Resolved"),

@@ -5,18 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import abort
 from sqlalchemy import Select, and_, func, or_, select, text, update
+from sqlalchemy import case as sql_case
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import joinedload, make_transient_to_detached
 
 from relq import access, events
 from relq.audit.services import apply_changes, record
 from relq.cases.models import Case
 from relq.db import db, utcnow
-from relq.errors import CodedError
-from relq.escalations.models import OUTCOMES, REASONS, Escalation, EscalationComment
+from relq.errors import CodedError, Conflict, NotFound
+from relq.escalations.models import AGES, OUTCOMES, REASONS, Escalation, EscalationComment
 from relq.org.models import User
 from relq.themes.models import SurgeAlert
 
@@ -158,7 +158,7 @@ def visible_escalations(user: User) -> Select:
 def get_escalation_or_404(escalation_id: int, user: User) -> Escalation:
     escalation = db.session.scalar(visible_escalations(user).where(Escalation.id == escalation_id))
     if escalation is None:
-        abort(404)
+        raise NotFound("escalation")
     return escalation
 
 
@@ -168,29 +168,140 @@ class BoardFilters:
     level: int | None = None
     reason: str = ""
     department_id: int | None = None
+    age: str = ""  # an AGES key
 
 
-def board(user: User, filters: BoardFilters) -> Select:
-    """The escalations `user` may see, highest level first, then oldest first (open), or most
-    recently closed first."""
-    query = visible_escalations(user)
+@dataclass
+class BoardRow:
+    """One row of the board: a case with all its escalations (or a surge, alone)."""
+
+    key: str
+    case_id: int | None
+    escalations: list[Escalation]
+
+    @property
+    def level(self) -> int:
+        return max(e.level for e in self.escalations)
+
+    @property
+    def first_opened_at(self) -> datetime:
+        return min(e.opened_at for e in self.escalations)
+
+    @property
+    def last_opened_at(self) -> datetime:
+        return max(e.opened_at for e in self.escalations)
+
+    @property
+    def closed_at(self) -> datetime | None:
+        closed = [e.closed_at for e in self.escalations if e.closed_at is not None]
+        return max(closed) if closed else None
+
+    @property
+    def open_escalations(self) -> list[Escalation]:
+        return [e for e in self.escalations if e.closed_at is None]
+
+    @property
+    def department(self):
+        return next((e.department for e in self.escalations if e.department), None)
+
+    @property
+    def owners(self) -> list[User]:
+        found: dict[int, User] = {}
+        for e in self.open_escalations or self.escalations:
+            if e.owner is not None:
+                found.setdefault(e.owner.id, e.owner)
+        return list(found.values())
+
+    @property
+    def ids(self) -> str:
+        """The ids the row's checkbox carries: exactly the open escalations it shows, so a
+        decision never closes one raised after the page was drawn."""
+        return ",".join(str(e.id) for e in self.open_escalations)
+
+
+_REASON_ORDER = {code: position for position, code in enumerate(REASONS)}
+# A case's escalations are one row; a surge (no case) is a row of its own.
+_SUBJECT = func.coalesce(Escalation.case_id, -Escalation.id)
+
+
+def _board_where(user: User, filters: BoardFilters) -> list:
+    where = [access.escalation_scope(user)]
     if filters.state == "open":
-        query = query.where(Escalation.closed_at.is_(None)).order_by(
-            Escalation.level.desc(), Escalation.opened_at, Escalation.id
-        )
+        where.append(Escalation.closed_at.is_(None))
     elif filters.state == "closed":
-        query = query.where(Escalation.closed_at.is_not(None)).order_by(
-            Escalation.closed_at.desc(), Escalation.id.desc()
-        )
-    else:
-        query = query.order_by(Escalation.opened_at.desc(), Escalation.id.desc())
-    if filters.level:
-        query = query.where(Escalation.level == filters.level)
-    if filters.reason:
-        query = query.where(Escalation.reason == filters.reason)
+        where.append(Escalation.closed_at.is_not(None))
     if filters.department_id:
-        query = query.where(Escalation.department_id == filters.department_id)
-    return query
+        where.append(Escalation.department_id == filters.department_id)
+    return where
+
+
+def board_rows(user: User, filters: BoardFilters, now: datetime | None = None) -> Select:
+    """The board's rows as (subject, level, newest) groups: one per case (a surge alone), the
+    most severe first, then the newest. A row's level is its highest; the reason filter keeps
+    the rows that have that reason among others; the age filter reads how long the row has
+    been escalated (its first escalation)."""
+    now = now or utcnow()
+    level = func.max(Escalation.level)
+    newest, first = func.max(Escalation.opened_at), func.min(Escalation.opened_at)
+    query = (
+        select(_SUBJECT.label("subject"), level.label("level"), newest.label("newest"))
+        .where(*_board_where(user, filters))
+        .group_by(_SUBJECT)
+    )
+    if filters.level:
+        query = query.having(level == filters.level)
+    if filters.reason:
+        query = query.having(
+            func.max(sql_case((Escalation.reason == filters.reason, 1), else_=0)) == 1
+        )
+    if filters.age in AGES:
+        _label, since_days, until_days = AGES[filters.age]
+        query = query.having(first <= now - timedelta(days=since_days))
+        if until_days is not None:
+            query = query.having(first > now - timedelta(days=until_days))
+    if filters.state == "closed":
+        return query.order_by(func.max(Escalation.closed_at).desc(), _SUBJECT.desc())
+    if filters.state == "all":
+        return query.order_by(newest.desc(), _SUBJECT.desc())
+    return query.order_by(level.desc(), newest.desc(), _SUBJECT.desc())
+
+
+def count_rows(user: User, filters: BoardFilters) -> int:
+    groups = board_rows(user, filters).order_by(None).subquery()
+    return db.session.scalar(select(func.count()).select_from(groups))
+
+
+def board(
+    user: User, filters: BoardFilters, *, limit: int, offset: int = 0
+) -> tuple[list[BoardRow], bool]:
+    """A page of the board: its rows (each with the escalations it holds under the filters'
+    state and department, the most severe first), and whether another page follows."""
+    groups = db.session.execute(board_rows(user, filters).limit(limit + 1).offset(offset)).all()
+    has_next, groups = len(groups) > limit, groups[:limit]
+    subjects = [g.subject for g in groups]
+    case_ids = [s for s in subjects if s > 0]
+    escalation_ids = [-s for s in subjects if s < 0]
+    found: dict[int, list[Escalation]] = {s: [] for s in subjects}
+    if subjects:
+        escalations = db.session.scalars(
+            select(Escalation)
+            .options(joinedload(Escalation.owner))
+            .where(
+                *_board_where(user, filters),
+                or_(Escalation.case_id.in_(case_ids), Escalation.id.in_(escalation_ids)),
+            )
+        )
+        for e in escalations:
+            found[e.case_id if e.case_id is not None else -e.id].append(e)
+    rows = []
+    for subject in subjects:
+        held = sorted(
+            found[subject],
+            key=lambda e: (-e.level, _REASON_ORDER[e.reason], e.opened_at, e.id),
+        )
+        key = f"case-{subject}" if subject > 0 else f"escalation-{-subject}"
+        rows.append(BoardRow(key=key, case_id=subject if subject > 0 else None, escalations=held))
+    return rows, has_next
 
 
 def open_counts(user: User) -> dict[tuple[str, int], int]:
@@ -226,7 +337,12 @@ def comment_on(escalation: Escalation, *, actor: User, body: str) -> EscalationC
 
 
 def close_escalation(
-    escalation: Escalation, *, actor: User, outcome: str, decision: str
+    escalation: Escalation,
+    *,
+    actor: User,
+    outcome: str,
+    decision: str,
+    now: datetime | None = None,
 ) -> Escalation:
     """Record the decision (経営判断) and close. Raises EscalationError("not_allowed"),
     ("outcome") for an unknown outcome, ("decision") when no decision is written."""
@@ -237,7 +353,7 @@ def close_escalation(
     decision = (decision or "").strip()
     if not decision:
         raise EscalationError("decision")
-    now = utcnow()
+    now = now or utcnow()
     apply_changes(
         escalation,
         {"closed_at": now, "closed_by_id": actor.id, "outcome": outcome, "decision": decision},
@@ -259,6 +375,70 @@ def close_escalation(
     case = db.session.get(Case, escalation.case_id) if escalation.case_id else None
     events.escalation_closed.send(case, escalation=escalation, actor=actor)
     return escalation
+
+
+def _selected(ids: list[int], user: User) -> list[Escalation]:
+    """The escalations `ids` as `user` may see them, all still open, in id order. Raises
+    NotFound when one is outside their scope (or does not exist), Conflict when one was
+    closed meanwhile."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        raise EscalationError("none_selected")
+    found = list(
+        db.session.scalars(
+            visible_escalations(user)
+            .where(Escalation.id.in_(wanted))
+            .order_by(Escalation.id)
+            .with_for_update(of=Escalation)
+        )
+    )
+    if len(found) != len(wanted):
+        raise NotFound("escalation")
+    if any(not e.is_open for e in found):
+        raise Conflict("escalation_closed")
+    return found
+
+
+def close_escalations(
+    ids: list[int], *, actor: User, outcome: str, decision: str
+) -> list[Escalation]:
+    """Close the escalations `ids` with one decision: each gets it (and its own audit event),
+    or none does. Raises EscalationError("none_selected"), NotFound (one outside the actor's
+    scope), Conflict (one closed meanwhile), EscalationError("not_allowed") when the actor may
+    not decide one of them, ("outcome"), ("decision")."""
+    selected = _selected(ids, actor)
+    if not all(access.can_decide_escalation(actor, e) for e in selected):
+        raise EscalationError("not_allowed")
+    now = utcnow()
+    for escalation in selected:
+        close_escalation(escalation, actor=actor, outcome=outcome, decision=decision, now=now)
+    return selected
+
+
+def assign_owners(ids: list[int], *, actor: User, owner_id: int | None) -> list[Escalation]:
+    """Give the escalations `ids` one owner (or none; `owner_id` = actor.id: take them), each
+    change audited, all or none. Raises what `_selected` and `assign_owner` raise."""
+    selected = _selected(ids, actor)
+    if not all(access.can_comment_escalation(actor, e) for e in selected):
+        raise EscalationError("not_allowed")
+    for escalation in selected:
+        assign_owner(escalation, actor=actor, owner_id=owner_id)
+    return selected
+
+
+def owner_candidates(user: User) -> list[User]:
+    """Who `user` may give escalations on the board to: the executives, and the leads (of
+    their own department, for a lead). Each escalation still checks its own choices."""
+    leads = User.role == "lead"
+    if user.role == "lead":
+        leads = and_(leads, User.department_id == user.department_id)
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.is_active.is_(True), or_(User.role == "executive", leads))
+            .order_by(User.role.desc(), User.name)
+        )
+    )
 
 
 def owner_choices(escalation: Escalation) -> list[User]:
@@ -344,9 +524,12 @@ def subjects_of(
     cases = {
         c.id: c for c in db.session.scalars(access.visible_cases(user).where(Case.id.in_(case_ids)))
     }
-    alerts = {
-        a.id: a for a in db.session.scalars(select(SurgeAlert).where(SurgeAlert.id.in_(alert_ids)))
-    }
+    alerts = {}
+    if alert_ids:
+        alerts = {
+            a.id: a
+            for a in db.session.scalars(select(SurgeAlert).where(SurgeAlert.id.in_(alert_ids)))
+        }
     return cases, alerts
 
 

@@ -6,19 +6,29 @@ from flask_login import current_user
 from relq import access
 from relq.access import allow
 from relq.db import db, transaction, utcnow
-from relq.escalations.forms import CommentForm, DecisionForm, OwnerForm
-from relq.escalations.models import LEVELS, OUTCOMES, REASONS
+from relq.escalations.forms import (
+    BulkDecisionForm,
+    BulkOwnerForm,
+    CommentForm,
+    DecisionForm,
+    OwnerForm,
+)
+from relq.escalations.models import AGES, LEVELS, OUTCOMES, REASONS
 from relq.escalations.services import (
     BoardFilters,
     EscalationError,
     assign_owner,
+    assign_owners,
     board,
     close_escalation,
+    close_escalations,
     comment_on,
     comments_of,
+    count_rows,
     escalations_of,
     get_escalation_or_404,
     open_counts,
+    owner_candidates,
     owner_choices,
     subjects_of,
 )
@@ -29,6 +39,7 @@ bp = Blueprint("escalations", __name__, url_prefix="/escalations")
 
 PER_PAGE = 50
 MANAGERS = ("lead", "executive", "admin")
+DECIDERS = ("lead", "executive")
 
 
 @bp.app_context_processor
@@ -54,41 +65,116 @@ def age(since, now=None) -> str:
 
 def _int_arg(name: str) -> int | None:
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isdigit() and len(value) <= 18 else None
+
+
+def _filters() -> BoardFilters:
+    state, reason, level, age = (
+        request.args.get(k, "") for k in ("state", "reason", "level", "age")
+    )
+    return BoardFilters(
+        state=state if state in ("closed", "all") else "open",
+        level=int(level) if level.isdigit() and int(level) in LEVELS else None,
+        reason=reason if reason in REASONS else "",
+        department_id=_int_arg("department"),
+        age=age if age in AGES else "",
+    )
+
+
+def _filter_args(filters: BoardFilters) -> dict[str, object]:
+    """The filters as the board's URL carries them (empty ones left out)."""
+    args = {
+        "state": filters.state if filters.state != "open" else "",
+        "level": filters.level or "",
+        "reason": filters.reason,
+        "department": filters.department_id or "",
+        "age": filters.age,
+    }
+    return {key: value for key, value in args.items() if value}
+
+
+def _board_page(*, status=200, decision_form=None, owner_form=None):
+    filters = _filters()
+    page = max(min(_int_arg("page") or 1, 10_000), 1)
+    rows, has_next = board(current_user, filters, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
+    cases, alerts = subjects_of([e for row in rows for e in row.escalations], current_user)
+    counts = open_counts(current_user)
+    by_reason = {code: sum(n for (r, _lv), n in counts.items() if r == code) for code in REASONS}
+    locale = str(get_locale())
+    owner_form = owner_form or BulkOwnerForm(formdata=None)
+    owner_form.owner_id.choices = _owner_choices()
+    selected = set((decision_form or owner_form).rows.data or ())
+    return (
+        render_template(
+            "escalations/index.html",
+            rows=rows,
+            has_next=has_next,
+            total=count_rows(current_user, filters),
+            cases=cases,
+            alerts=alerts,
+            filters=filters,
+            filter_args=_filter_args(filters),
+            page=page,
+            by_reason=by_reason,
+            by_level={lv: sum(n for (_r, x), n in counts.items() if x == lv) for lv in LEVELS},
+            most=max(by_reason.values(), default=0) or 1,
+            departments=[
+                (d.id, d.name_for(locale)) for d in db.session.scalars(active_departments())
+            ],
+            ages=AGES,
+            can_act=current_user.role in DECIDERS,
+            decision_form=decision_form or BulkDecisionForm(formdata=None),
+            owner_form=owner_form,
+            selected={row.key for row in rows if selected & {e.id for e in row.open_escalations}},
+            now=utcnow(),
+        ),
+        status,
+    )
+
+
+def _owner_choices() -> list[tuple[int, str]]:
+    return [(0, _("Nobody"))] + [(u.id, u.name) for u in owner_candidates(current_user)]
 
 
 @bp.get("/")
 @allow(*MANAGERS)
 def index():
-    state, reason, level = (request.args.get(k, "") for k in ("state", "reason", "level"))
-    filters = BoardFilters(
-        state=state if state in ("closed", "all") else "open",
-        level=int(level) if level.isdigit() and int(level) in LEVELS else None,
-        reason=reason if reason in REASONS else "",
-        department_id=_int_arg("department"),
+    return _board_page()
+
+
+@bp.post("/close")
+@allow(*DECIDERS)
+def close_selected():
+    """Select rows, record one decision: every escalation of those rows is closed with it."""
+    form = BulkDecisionForm()
+    if not form.validate_on_submit():
+        return _board_page(status=422, decision_form=form)
+    with transaction():
+        closed = close_escalations(
+            form.rows.data,
+            actor=current_user,
+            outcome=form.outcome.data,
+            decision=form.decision.data,
+        )
+    flash(
+        _("%(count)d escalation(s) were closed with your decision.", count=len(closed)), "success"
     )
-    page = max(_int_arg("page") or 1, 1)
-    rows = db.session.scalars(
-        board(current_user, filters).limit(PER_PAGE + 1).offset((page - 1) * PER_PAGE)
-    ).all()
-    cases, alerts = subjects_of(rows[:PER_PAGE], current_user)
-    counts = open_counts(current_user)
-    by_reason = {code: sum(n for (r, _lv), n in counts.items() if r == code) for code in REASONS}
-    locale = str(get_locale())
-    return render_template(
-        "escalations/index.html",
-        rows=rows[:PER_PAGE],
-        has_next=len(rows) > PER_PAGE,
-        cases=cases,
-        alerts=alerts,
-        filters=filters,
-        page=page,
-        by_reason=by_reason,
-        by_level={lv: sum(n for (_r, x), n in counts.items() if x == lv) for lv in LEVELS},
-        most=max(by_reason.values(), default=0) or 1,
-        departments=[(d.id, d.name_for(locale)) for d in db.session.scalars(active_departments())],
-        now=utcnow(),
-    )
+    return redirect(url_for("escalations.index", **request.args))
+
+
+@bp.post("/owner")
+@allow(*DECIDERS)
+def owner_selected():
+    """Select rows: take them, or give them an owner (or nobody)."""
+    form = BulkOwnerForm()
+    form.owner_id.choices = _owner_choices()
+    if not form.validate_on_submit():
+        return _board_page(status=422, owner_form=form)
+    owner_id = current_user.id if form.take.data else form.owner_id.data or None
+    with transaction():
+        changed = assign_owners(form.rows.data, actor=current_user, owner_id=owner_id)
+    flash(_("The owner of %(count)d escalation(s) was updated.", count=len(changed)), "success")
+    return redirect(url_for("escalations.index", **request.args))
 
 
 def _detail_page(escalation, *, status=200, decision_form=None, comment_form=None):

@@ -10,10 +10,17 @@ EXPECTED = {
     "escalations.close": DECIDERS,
     "escalations.comment": DECIDERS,
     "escalations.owner": DECIDERS,
+    # The board's bulk actions: every lead and executive may post a selection (the matrix
+    # posts none: the board again, 422); each selected escalation is then checked in scope.
+    "escalations.close_selected": {"lead_owner", "lead_intake", "lead_other", "executive"},
+    "escalations.owner_selected": {"lead_owner", "lead_intake", "lead_other", "executive"},
 }
 CASE_ROUTES = {"escalations.detail"}
 REFUSALS = {
-    (endpoint, "lead_other"): 404 for endpoint in EXPECTED if endpoint != "escalations.index"
+    (endpoint, "lead_other"): 404
+    for endpoint in EXPECTED
+    if endpoint
+    not in ("escalations.index", "escalations.close_selected", "escalations.owner_selected")
 }
 
 
