@@ -37,5 +37,8 @@ deadline_warned = _signals.signal("deadline-warned")
 deadline_missed = _signals.signal("deadline-missed")
 # case, actor, report (a HarassmentReport)
 harassment_flagged = _signals.signal("harassment-flagged")
+# case, actor, compliment (a thanks Compliment just passed on, naming a department and perhaps
+# a staff member)
+compliment_shared = _signals.signal("compliment-shared")
 # None, alert (a SurgeAlert just recorded)
 surge_recorded = _signals.signal("surge-recorded")

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from relq import access
+from relq import access, events
 from relq.audit.services import record
 from relq.cases.models import Case
 from relq.cases.services import CaseError, MissingInput, NotAllowed
@@ -108,6 +108,7 @@ def share_compliment(
         case_id=case.id,
         after={"department_id": department.id, "staff_user_id": compliment.staff_user_id},
     )
+    events.compliment_shared.send(case, actor=actor, compliment=compliment)
     return compliment
 
 
