@@ -104,15 +104,19 @@ START, MEET, CANCEL, PAUSE, RESUME, FOLLOW = "start", "meet", "cancel", "pause",
 # Routing gives the new department a fresh acknowledgement clock (the old one, if any, no
 # longer counts against anyone) and moves the resolution clock to it; the owner's four
 # answers all acknowledge; waiting for the customer stops every clock until they reply.
+# The first response is the customer's, not a department's: it is met when someone tells the
+# customer something — a note of the kind "response to the customer" (deadlines/events.py),
+# the front line asking the customer and waiting for their reply, or resolving the case with
+# them. A department's 受領, 対応予定 or 対応済 is an answer to the front line and meets it not.
 CLOCK_RULES: dict[str, tuple[tuple[str, str], ...]] = {
     "route": ((CANCEL, "acknowledge"), (START, "acknowledge"), (FOLLOW, "resolution")),
     "reroute": ((CANCEL, "acknowledge"), (START, "acknowledge"), (FOLLOW, "resolution")),
     "acknowledge": ((MEET, "acknowledge"),),
     "plan": ((MEET, "acknowledge"),),
     "decline": ((MEET, "acknowledge"),),
-    "complete": ((MEET, "acknowledge"), (MEET, "resolution"), (MEET, "first_response")),
+    "complete": ((MEET, "acknowledge"), (MEET, "resolution")),
     "resolve": ((MEET, "resolution"), (MEET, "first_response")),
-    "await_customer": ((PAUSE, ALL),),
+    "await_customer": ((MEET, "first_response"), (PAUSE, ALL)),
     "customer_replied": ((RESUME, ALL),),
     "reopen": ((START, "resolution"),),
     "close": ((CANCEL, ALL),),

@@ -122,13 +122,38 @@ def test_each_answer_of_the_owner_meets_the_acknowledgement(org, clock, session,
     assert acknowledgement.met_at <= acknowledgement.due_at
 
 
-def test_completing_meets_resolution_and_first_response(org, clock, session):
+@pytest.mark.parametrize(
+    ("action", "extra"),
+    [
+        ("acknowledge", {}),
+        ("plan", {"planned_for": planned_date()}),
+        ("complete", {"reason": "交換品を発送しました"}),
+    ],
+)
+def test_no_answer_of_a_department_is_the_first_response_to_the_customer(
+    org, clock, session, action, extra
+):
+    """受領, 対応予定 and 対応済 answer the front line; the customer has heard nothing yet."""
+    case = make_case(org.operator, department=org.qa, received_at=jst(*RECEIVED))
+    clock.set(2026, 11, 19, 11, 0)
+    move(case, org.lead_qa, action, **extra)
+    assert "first_response" in open_clocks(case)
+
+
+def test_completing_meets_the_resolution(org, clock, session):
     case = make_case(org.operator, department=org.qa, received_at=jst(*RECEIVED))
     clock.set(2026, 11, 19, 11, 0)
     move(case, org.lead_qa, "complete", reason="交換品を発送しました")
-    assert open_clocks(case) == {}
-    met = {c.kind: c.met_at for c in all_clocks(case)}
-    assert met == {k: clock.now for k in ("acknowledge", "first_response", "resolution")}
+    met = {c.kind: c.met_at for c in all_clocks(case) if c.met_at}
+    assert met == {k: clock.now for k in ("acknowledge", "resolution")}
+
+
+def test_asking_the_customer_is_a_first_response(org, clock, session):
+    case = make_case(org.operator, received_at=jst(*RECEIVED))
+    clock.set(2026, 11, 18, 10, 45)
+    move(case, org.operator, "await_customer")
+    first = next(c for c in all_clocks(case) if c.kind == "first_response")
+    assert first.met_at == clock.now
 
 
 def test_the_front_line_resolving_meets_resolution_and_first_response(org, clock, session):
@@ -186,16 +211,17 @@ def test_waiting_for_the_customer_pauses_and_the_reply_pushes_the_deadline(org, 
     # Friday 16:00 → Tuesday 11:00, over the weekend and the Monday holiday: 4 business hours.
     paused_at = clock.set(2026, 11, 20, 16, 0)
     move(case, org.lead_qa, "await_customer")
+    # Asking the customer answered them first; the rest waits for their reply.
+    assert set(open_clocks(case)) == {"resolution"}
     assert {c.paused_at for c in open_clocks(case).values()} == {paused_at}
     clock.set(2026, 11, 24, 11, 0)
     move(case, org.operator, "customer_replied")
-    for kind, clock_ in open_clocks(case).items():
-        due, warn = before[kind]
-        assert clock_.paused_at is None
-        assert business_minutes_between(due, clock_.due_at) == 240
-        assert clock_.due_at == add_business_minutes(due, 240)
-        assert business_minutes_between(warn, clock_.warn_at) == 240
-    assert open_clocks(case)["first_response"].due_at == jst(2026, 11, 24, 13, 30)
+    resolution = open_clocks(case)["resolution"]
+    due, warn = before["resolution"]
+    assert resolution.paused_at is None
+    assert business_minutes_between(due, resolution.due_at) == 240
+    assert resolution.due_at == add_business_minutes(due, 240)
+    assert business_minutes_between(warn, resolution.warn_at) == 240
 
 
 def test_a_clock_met_while_paused_is_judged_against_its_extended_deadline(org, clock, session):
@@ -207,15 +233,15 @@ def test_a_clock_met_while_paused_is_judged_against_its_extended_deadline(org, c
         received_at=jst(*RECEIVED),
         severity=1,
     )
-    # Severity 1: the first response is due 2 business hours after 9:30, at 11:30.
+    due = open_clocks(case)["resolution"].due_at
     clock.set(2026, 11, 18, 10, 30)
     move(case, org.lead_qa, "await_customer")
     clock.set(2026, 11, 18, 14, 0)  # the customer took 3.5 hours; the owner completes
     move(case, org.lead_qa, "complete", reason="ご説明で納得いただきました")
-    first = next(c for c in all_clocks(case) if c.kind == "first_response")
-    assert first.paused_at is None
-    assert first.due_at == jst(2026, 11, 18, 15, 0)
-    assert first.is_met_on_time
+    resolution = next(c for c in all_clocks(case) if c.kind == "resolution")
+    assert resolution.paused_at is None
+    assert resolution.due_at == add_business_minutes(due, 210)
+    assert resolution.is_met_on_time
 
 
 def test_a_new_severity_recomputes_the_open_deadlines(org, clock, session):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from relq import events
-from relq.cases.services import transition_case
+from relq.cases.services import add_note, transition_case
 from relq.db import db
 from relq.deadlines.models import CaseDeadline
 from relq.deadlines.services import tick
@@ -100,6 +100,7 @@ def test_met_cancelled_and_paused_clocks_are_left_alone(org, clock, session):
     done = make_case(
         org.operator, department=org.qa, status="resolved", received_at=jst(2026, 11, 18, 9, 30)
     )
+    add_note(done, actor=org.operator, kind="response", body="交換品の発送をお伝えしました")
     heard = Heard()
     assert heard.tick(jst(2027, 3, 1, 10, 0)) == {"missed": 0, "warned": 0}
     for case in (paused, done):
