@@ -128,8 +128,11 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, list):
         return "\n".join(_text(v) for v in value)
-    if isinstance(value, dict):
-        return _text(value.get("body") or value.get("name") or "")
+    if isinstance(value, dict):  # a JSON object where a text was expected: its usual text
+        for key in ("body", "fullname", "name"):
+            if value.get(key):
+                return _text(value[key])
+        return " ".join(_text(value.get(k)) for k in ("lastname", "firstname") if value.get(k))
     return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
@@ -417,13 +420,12 @@ def _refuse_earlier_imports(check: HistoryCheck) -> None:
     tokens = list(by_token)
     seen: dict[str, int] = {}
     for start in range(0, len(tokens), 500):
-        seen.update(
-            db.session.execute(
-                select(Case.intake_token, Case.id).where(
-                    Case.intake_token.in_(tokens[start : start + 500])
-                )
-            ).tuples()
-        )
+        found = db.session.execute(
+            select(Case.intake_token, Case.id).where(
+                Case.intake_token.in_(tokens[start : start + 500])
+            )
+        ).all()
+        seen.update((token, case_id) for token, case_id in found)
     if not seen:
         return
     for token in seen:
