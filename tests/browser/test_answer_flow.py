@@ -37,7 +37,10 @@ def test_lead_answers_operator_reads_executive_decides(page: Page, org, session)
     inbox.get_by_role("link", name=case.ref).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(SUBJECT)
 
-    # 2. Answers 対応しない with the reason, which the form requires.
+    # 2. Answers 対応しない with the reason, which the form requires: the step opens its field
+    #    on demand (the side of the page is a row of steps, not a wall of empty boxes).
+    expect(page.locator("#reason-decline")).to_be_hidden()
+    page.get_by_test_id("step-decline").locator("summary").click()
     page.locator("#reason-decline").fill(REASON)
     page.get_by_test_id("transition-decline").click()
     answer = page.get_by_test_id("department-answer")
