@@ -27,7 +27,12 @@ CAPABILITY = Capability(
         NavItem("cases.index", _l("Cases"), order=10),
         NavItem("cases.new", _l("New case"), visible=access.can_create_case, order=30),
     ),
-    audit_objects={"case": _l("Case"), "note": _l("Note")},
+    audit_objects={
+        "case": _l("Case"),
+        "note": _l("Note"),
+        "case_list": _l("Case list"),
+        "saved_view": _l("Saved list view"),
+    },
     audit_values={
         "case.status": STATUSES,
         "case.kind": KINDS,
@@ -53,5 +58,8 @@ CAPABILITY = Capability(
         "case.reopen": _l("Reopened"),
         "case.assigned": _l("Assignee changed"),
         "note.added": _l("Note added"),
+        "cases.exported": _l("Case list exported (CSV)"),
+        "saved_view.created": _l("List view saved"),
+        "saved_view.deleted": _l("Saved list view deleted"),
     },
 )
