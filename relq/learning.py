@@ -499,6 +499,7 @@ def fit_text_model(
             for col, k in enumerate(usable)
         },
     }
+    metrics["reliability"] = held_out_reliability(y_test, probabilities, floors)
     if single:
         metrics["accuracy"] = round(accuracy(probabilities), 3)
         metrics["log_loss"] = round(_log_loss(y_test, probabilities), 3)
@@ -530,6 +531,118 @@ def fit_text_model(
         temperature=temperature,
     )
     return model, metrics
+
+
+# ---- honest confidence -----------------------------------------------------------------------
+
+# Confidence buckets of the reliability table: below 0.5, then tenths.
+RELIABILITY_EDGES = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def reliability_buckets(confidences, right) -> list[dict[str, float | int]]:
+    """How many suggestions fell in each confidence bucket (RELIABILITY_EDGES; a bucket holds
+    its lower edge, the last one 1.0 too) and how many of them were right."""
+    import numpy as np
+
+    confidences = np.asarray(confidences, dtype=float)
+    right = np.asarray(right, dtype=bool)
+    buckets = []
+    edges = RELIABILITY_EDGES
+    for n, (low, high) in enumerate(zip(edges, edges[1:], strict=False)):
+        inside = (confidences >= low) & (
+            (confidences <= high) if n == len(edges) - 2 else (confidences < high)
+        )
+        buckets.append(
+            {"low": low, "high": high, "n": int(inside.sum()), "right": int(right[inside].sum())}
+        )
+    return buckets
+
+
+def held_out_reliability(truth, probabilities, floors) -> dict[str, list]:
+    """What share of suggestions were right at each confidence, on cases held out from
+    training (the model that made them never saw them). Two readings of "a suggestion":
+    `top`, each labelled case's most probable label (what the department suggestion shows,
+    and what would route by itself); `suggested`, every label shown as a suggestion (at or
+    above its threshold, at most MAX_SUGGESTIONS a case, as `TextModel.predict` shows them),
+    right when people gave the case that label."""
+    import numpy as np
+
+    n = probabilities.shape[0]
+    if n == 0 or probabilities.shape[1] == 0:
+        return {"top": reliability_buckets([], []), "suggested": reliability_buckets([], [])}
+    rows = np.arange(n)
+    top = probabilities.argmax(axis=1)
+    labelled = truth.sum(axis=1) > 0
+    top_right = truth[rows, top] == 1
+    confidences, right = [], []
+    for i in range(n):
+        shown = [k for k in np.argsort(-probabilities[i]) if probabilities[i, k] >= floors[k]]
+        for k in shown[:MAX_SUGGESTIONS]:
+            confidences.append(float(probabilities[i, k]))
+            right.append(bool(truth[i, k]))
+    return {
+        "top": reliability_buckets(probabilities[rows, top][labelled], top_right[labelled]),
+        "suggested": reliability_buckets(confidences, right),
+    }
+
+
+@dataclass(frozen=True)
+class ReliabilityRow:
+    """One confidence bucket as the admin page shows it: its suggestions, the share right,
+    and what a floor at its lower edge would give: the share of all suggestions at or above
+    it (`reach`) and the share of those that were right (`right_above`)."""
+
+    low: float
+    high: float
+    suggestions: int
+    right: int
+    share_right: float | None
+    reach: float | None
+    right_above: float | None
+
+
+# Which reading of the reliability table each kind's page shows (see held_out_reliability).
+RELIABILITY_READING = {"departments": "top", "tags": "suggested"}
+
+
+def reliability_table(model: LearnedModel | None) -> list[ReliabilityRow]:
+    """The stored model's reliability table, most confident bucket first ([] for a model
+    trained before it was measured, or none)."""
+    if model is None:
+        return []
+    buckets = (model.metrics or {}).get("reliability", {}).get(RELIABILITY_READING[model.kind])
+    if not buckets:
+        return []
+    total = sum(b["n"] for b in buckets)
+    rows, above, right_above = [], 0, 0
+    for b in reversed(buckets):
+        above += b["n"]
+        right_above += b["right"]
+        rows.append(
+            ReliabilityRow(
+                low=b["low"],
+                high=b["high"],
+                suggestions=b["n"],
+                right=b["right"],
+                share_right=b["right"] / b["n"] if b["n"] else None,
+                reach=above / total if total else None,
+                right_above=right_above / above if above else None,
+            )
+        )
+    return rows
+
+
+def latest_models() -> dict[str, LearnedModel | None]:
+    """The model in use of each kind (its row: when, on how many cases, its metrics)."""
+    return {
+        kind: db.session.scalar(
+            select(LearnedModel)
+            .where(LearnedModel.kind == kind)
+            .order_by(LearnedModel.id.desc())
+            .limit(1)
+        )
+        for kind in HISTORIES
+    }
 
 
 # ---- history, storage, use ------------------------------------------------------------------

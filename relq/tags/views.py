@@ -2,13 +2,12 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from relq import access
 from relq.access import allow, get_case_or_404, require
 from relq.background import run_in_background
 from relq.db import db, transaction
-from relq.learning import LearnedModel, retrain_tag_model
+from relq.learning import latest_models, reliability_table, retrain_tag_model
 from relq.tags.forms import DecideAllForm, DecideForm, TagForm, TrainForm
 from relq.tags.models import TAG_SOURCES, TAG_STATES, Tag
 from relq.tags.services import (
@@ -80,11 +79,14 @@ def decide_all(case_id: int):
 @bp.get("/admin/tags")
 @allow("admin")
 def index():
-    model = db.session.scalar(
-        select(LearnedModel).where(LearnedModel.kind == "tags").order_by(LearnedModel.id.desc())
-    )
+    models = latest_models()
     return render_template(
-        "tags/index.html", stats=tag_statistics(), model=model, train_form=TrainForm()
+        "tags/index.html",
+        stats=tag_statistics(),
+        model=models["tags"],
+        models=models,
+        reliability={kind: reliability_table(model) for kind, model in models.items()},
+        train_form=TrainForm(),
     )
 
 
