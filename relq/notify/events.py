@@ -35,6 +35,10 @@ def _on_escalation_opened(case, *, escalation, **_):
     services.notify_escalation(case, escalation)
 
 
+def _on_compliment(case, *, actor, compliment, **_):
+    services.notify_compliment(compliment, actor=actor)
+
+
 # relq.events' signal name -> receivers (declared in relq/notify/capability.py).
 RECEIVERS = {
     "case_transitioned": (_on_transition,),
@@ -43,4 +47,5 @@ RECEIVERS = {
     "deadline_warned": (_on_deadline_warned,),
     "deadline_missed": (_on_deadline_missed,),
     "escalation_opened": (_on_escalation_opened,),
+    "compliment_shared": (_on_compliment,),
 }

@@ -49,6 +49,8 @@ def _describe(notification: Notification, external: bool, can_see: bool) -> tupl
         url = link("cases.detail", external=external, case_id=case.id)
     elif notification.case_id is None and notification.escalation_id is not None:
         url = _escalation_link(notification, external)
+    elif notification.event == "compliment" and "thanks.index" in current_app.view_functions:
+        url = link("thanks.index", external=external, mine="y")
     else:
         url = link("notify.index", external=external)
     return title, body, url
@@ -110,12 +112,19 @@ def _escalation(n, params, ref, department, reader):
     ]
 
 
+def _compliment(n, params, ref, department, reader):
+    title = _("A customer thanked you (%(department)s)", department=department)
+    quote = (params.get("quote") or "").strip()
+    return title, [_("In their words: %(quote)s", quote=quote) if quote else ""]
+
+
 _WORDING = {
     "routed": _routed,
     "answered": _answered,
     "deadline_soon": _deadline,
     "deadline_missed": _deadline,
     "escalation": _escalation,
+    "compliment": _compliment,
 }
 
 

@@ -9,22 +9,28 @@ after the commit (relq.notify.mail), never inside it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, update
+from sqlalchemy import case as sql_case
+from sqlalchemy.orm import joinedload
 
 from relq.access import can_see_case, visible_cases
 from relq.audit.services import record
 from relq.cases.models import Case
 from relq.db import db, transaction_cache, utcnow
+from relq.errors import Invalid
 from relq.notify.models import (
     DEFAULTS,
+    EMAIL_DELIVERIES,
     EVENTS,
     EVENTS_BY_ROLE,
     Notification,
     NotificationPreference,
+    NotificationSetting,
 )
 from relq.org.models import User
 
@@ -48,7 +54,8 @@ def notify(
 ) -> list[Notification]:
     """Tell the active users matching `recipients` (a condition on User) about `event`, each as
     they chose (NotificationPreference, else DEFAULTS): a row when they want it in the app or
-    by e-mail, its e-mail pending when they want e-mail and mail is configured. Never the actor,
+    by e-mail, its e-mail pending when they want e-mail and mail is configured (waiting for
+    their daily summary, "digest", when they chose one: NotificationSetting). Never the actor,
     never someone who cannot see `case`. Returns the rows added; they are flushed with the
     session's next flush, so that a burst (a tick announcing thousands of lapsed deadlines)
     inserts them in batches. `recipients_key` names `recipients` for this transaction: the
@@ -66,7 +73,7 @@ def notify(
             if recipients_key is not None:
                 cache[key] = wanted
         if case is not None and wanted:
-            seeing = _who_sees(case, [user for user, _, _ in wanted])
+            seeing = _who_sees(case, [user for user, _, _, _ in wanted])
             wanted = [w for w in wanted if w[0].id in seeing]
     if not wanted:
         return []
@@ -81,10 +88,12 @@ def notify(
             created_at=now,
             # E-mail only: nothing new to read in the app, so it never counts as unread.
             read_at=None if in_app else now,
-            email_state="pending" if email and mail and user.email else "none",
+            email_state=("digest" if daily else "pending")
+            if email and mail and user.email
+            else "none",
             email_attempts=0,
         )
-        for user, in_app, email in wanted
+        for user, in_app, email, daily in wanted
     ]
     db.session.add_all(rows)
     if any(row.email_state == "pending" for row in rows):
@@ -96,25 +105,26 @@ def notify(
 
 def _recipients(
     event: str, recipients: ColumnElement[bool], actor: User | None
-) -> list[tuple[User, bool, bool]]:
+) -> list[tuple[User, bool, bool, bool]]:
     """The active users matching `recipients` (not the actor) who want `event` at all, with
-    (in the app, by e-mail)."""
+    (in the app, by e-mail, in a daily summary)."""
     query = (
-        select(User, NotificationPreference)
+        select(User, NotificationPreference, NotificationSetting.email_delivery)
         .outerjoin(
             NotificationPreference,
             and_(NotificationPreference.user_id == User.id, NotificationPreference.event == event),
         )
+        .outerjoin(NotificationSetting, NotificationSetting.user_id == User.id)
         .where(recipients, User.is_active.is_(True))
         .order_by(User.id)
     )
     if actor is not None:
         query = query.where(User.id != actor.id)
     wanted = []
-    for user, preference in db.session.execute(query).all():
+    for user, preference, delivery in db.session.execute(query).all():
         in_app, email = (preference.in_app, preference.email) if preference else DEFAULTS[event]
         if in_app or email:
-            wanted.append((user, in_app, email))
+            wanted.append((user, in_app, email, delivery == "daily"))
     return wanted
 
 
@@ -208,6 +218,25 @@ def notify_escalation(case: Case | None, escalation) -> list[Notification]:
     )
 
 
+def notify_compliment(compliment, *, actor: User | None) -> list[Notification]:
+    """Tell the staff member a compliment names (when they are a user) that a customer thanked
+    them, with the words the operator shared (`compliment`: a relq.thanks Compliment). No case
+    is attached: like the thanks feed, it shows the shared words, never the case."""
+    if compliment.staff_user_id is None:
+        return []
+    return notify(
+        "compliment",
+        User.id == compliment.staff_user_id,
+        case=None,
+        actor=actor,
+        params={
+            "compliment_id": compliment.id,
+            "department_id": compliment.department_id,
+            "quote": compliment.quote,
+        },
+    )
+
+
 # ---- what each person chose ---------------------------------------------------------------
 
 
@@ -227,18 +256,52 @@ def preferences_of(user: User) -> dict[str, tuple[bool, bool]]:
     return {event: chosen.get(event, DEFAULTS[event]) for event in EVENTS}
 
 
-def save_preferences(user: User, choices: dict[str, tuple[bool, bool]]) -> dict[str, Any]:
-    """Save `user`'s own choices {event: (in_app, email)} and record what changed. Events the
-    user's role is never told about are ignored. Returns the changed events' new choices."""
+def email_delivery_of(user: User) -> str:
+    """ "each" (one e-mail per event, the default) or "daily" (one summary a day)."""
+    setting = db.session.get(NotificationSetting, user.id)
+    return setting.email_delivery if setting is not None else "each"
+
+
+def save_preferences(
+    user: User, choices: dict[str, tuple[bool, bool]], email_delivery: str | None = None
+) -> dict[str, Any]:
+    """Save `user`'s own choices {event: (in_app, email)} and how e-mails reach them
+    (`email_delivery`: an EMAIL_DELIVERIES key; None keeps it), and record what changed. Events
+    the user's role is never told about are ignored. Returns the changes. Raises
+    Invalid("email_delivery") for an unknown delivery."""
     current = preferences_of(user)
-    changed = {
+    changed: dict[str, Any] = {
         event: (bool(in_app), bool(email))
         for event, (in_app, email) in choices.items()
         if event in events_for(user) and current[event] != (bool(in_app), bool(email))
     }
-    if not changed:
+    delivery_before = email_delivery_of(user)
+    if email_delivery is not None and email_delivery != delivery_before:
+        if email_delivery not in EMAIL_DELIVERIES:
+            raise Invalid("email_delivery")
+        setting = db.session.get(NotificationSetting, user.id)
+        if setting is None:
+            setting = NotificationSetting(user_id=user.id)
+            db.session.add(setting)
+        setting.email_delivery = email_delivery
+        if email_delivery == "each":
+            # What waited for a summary goes out now, one by one, as chosen.
+            moved = db.session.execute(
+                update(Notification)
+                .where(Notification.user_id == user.id, Notification.email_state == "digest")
+                .values(email_state="pending")
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if moved:
+                from relq.notify.mail import deliver_after_commit
+
+                deliver_after_commit()
+    if not changed and (email_delivery is None or email_delivery == delivery_before):
         return {}
-    for event, (in_app, email) in changed.items():
+    events_changed = dict(changed)
+    if email_delivery is not None and email_delivery != delivery_before:
+        changed["email_delivery"] = email_delivery
+    for event, (in_app, email) in events_changed.items():
         row = db.session.get(NotificationPreference, (user.id, event))
         if row is None:
             row = NotificationPreference(user_id=user.id, event=event)
@@ -250,8 +313,10 @@ def save_preferences(user: User, choices: dict[str, tuple[bool, bool]]) -> dict[
         actor=user,
         entity_type="user",
         entity_id=user.id,
-        before={event: list(current[event]) for event in changed},
-        after={event: list(choice) for event, choice in changed.items()},
+        before={event: list(current[event]) for event in events_changed}
+        | ({"email_delivery": delivery_before} if "email_delivery" in changed else {}),
+        after={event: list(choice) for event, choice in events_changed.items()}
+        | ({"email_delivery": email_delivery} if "email_delivery" in changed else {}),
     )
     return changed
 
@@ -303,15 +368,112 @@ def mark_read(user: User, notification_id: int, *, now: datetime | None = None):
     return notification
 
 
-def mark_all_read(user: User, *, now: datetime | None = None) -> int:
-    """Mark all of `user`'s notifications read; returns how many were unread."""
+def mark_group_read(user: User, notification_id: int, *, now: datetime | None = None):
+    """Mark read the group of `user`'s notification `notification_id` (every notification of
+    the same case and kind) and return that notification; None when `user` has none with this
+    id."""
+    notification = mark_read(user, notification_id, now=now)
+    if notification is not None and notification.case_id is not None:
+        db.session.execute(
+            update(Notification)
+            .where(
+                Notification.user_id == user.id,
+                Notification.case_id == notification.case_id,
+                Notification.event == notification.event,
+                Notification.read_at.is_(None),
+            )
+            .values(read_at=now or utcnow())
+            .execution_options(synchronize_session=False)
+        )
+    return notification
+
+
+def newest_notification_id(user: User) -> int | None:
+    return db.session.scalar(
+        select(func.max(Notification.id)).where(Notification.user_id == user.id)
+    )
+
+
+def mark_all_read(user: User, *, up_to_id: int | None = None, now: datetime | None = None) -> int:
+    """Mark all of `user`'s notifications read (only those up to `up_to_id`, the newest the
+    reader was shown, when given: what arrived since stays unread); returns how many were
+    unread."""
+    condition = [Notification.user_id == user.id, Notification.read_at.is_(None)]
+    if up_to_id is not None:
+        condition.append(Notification.id <= up_to_id)
     result = db.session.execute(
         update(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .where(*condition)
         .values(read_at=now or utcnow())
         .execution_options(synchronize_session=False)
     )
     return result.rowcount
+
+
+@dataclass
+class NotificationGroup:
+    """A person's notifications of one case and kind (a notification without a case is a
+    group of its own), newest first."""
+
+    notifications: list[Notification]
+    count: int
+    unread: int
+
+    @property
+    def newest(self) -> Notification:
+        return self.notifications[0]
+
+
+# The notifications of one case and kind on one person's page: one group.
+_GROUP_SUBJECT = func.coalesce(Notification.case_id, -Notification.id)
+# How many of a group's notifications its expanded list shows.
+GROUP_SHOWN = 20
+
+
+def notification_groups(
+    user: User, *, limit: int, offset: int = 0
+) -> tuple[list[NotificationGroup], bool]:
+    """A page of `user`'s notifications grouped by case and kind, the group with the newest
+    notification first, and whether another page follows."""
+    newest = func.max(Notification.id)
+    unread = func.sum(sql_case((Notification.read_at.is_(None), 1), else_=0))
+    groups = db.session.execute(
+        select(
+            _GROUP_SUBJECT.label("subject"),
+            Notification.event,
+            func.count().label("count"),
+            unread.label("unread"),
+        )
+        .where(Notification.user_id == user.id)
+        .group_by(_GROUP_SUBJECT, Notification.event)
+        .order_by(func.max(Notification.created_at).desc(), newest.desc())
+        .limit(limit + 1)
+        .offset(offset)
+    ).all()
+    has_next, groups = len(groups) > limit, groups[:limit]
+    keys = {(g.subject, g.event): g for g in groups}
+    found: dict[tuple[int, str], list[Notification]] = {key: [] for key in keys}
+    case_ids = [g.subject for g in groups if g.subject > 0]
+    single_ids = [-g.subject for g in groups if g.subject < 0]
+    if groups:
+        rows = db.session.scalars(
+            select(Notification)
+            .options(joinedload(Notification.case), joinedload(Notification.user))
+            .where(
+                Notification.user_id == user.id,
+                or_(Notification.case_id.in_(case_ids), Notification.id.in_(single_ids)),
+            )
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+        )
+        for n in rows:
+            key = (n.case_id if n.case_id is not None else -n.id, n.event)
+            if key in found and len(found[key]) < GROUP_SHOWN:
+                found[key].append(n)
+    return [
+        NotificationGroup(found[key], count=g.count, unread=int(g.unread or 0))
+        for key, g in keys.items()
+        if found[key]
+    ], has_next
 
 
 # ---- the periodic step --------------------------------------------------------------------
@@ -319,8 +481,10 @@ def mark_all_read(user: User, *, now: datetime | None = None) -> int:
 
 def tick(now: datetime) -> dict[str, Any]:
     """`flask relq tick`'s step: claim the e-mails waiting (new ones, and failed ones whose
-    retry time has come) and send them once the tick's transaction has committed. The summary
-    is filled in by the sending, which runs before the command prints it."""
+    retry time has come) and the daily summaries due (relq.notify.digest), and send them once
+    the tick's transaction has committed. The summary is filled in by the sending, which runs
+    before the command prints it."""
+    from relq.notify.digest import send_daily_summaries
     from relq.notify.mail import TICK_BATCH, claim_pending, send_after_commit
 
     if not mail_enabled():
@@ -329,4 +493,5 @@ def tick(now: datetime) -> dict[str, Any]:
     summary: dict[str, Any] = {"claimed": len(claimed)}
     if claimed:
         send_after_commit(claimed, summary)
+    summary["daily_summaries"] = send_daily_summaries(now)
     return summary

@@ -173,7 +173,7 @@ def test_tick_sends_once(app, org, smtp):
     assert len(smtp.messages) == 3
     with transaction():
         again = tick(utcnow() + timedelta(hours=1))
-    assert again == {"claimed": 0}
+    assert again == {"claimed": 0, "daily_summaries": {"made": 0, "claimed": 0}}
     assert len(smtp.messages) == 3
     assert {n.email_state for n in notifications()} == {"sent"}
 
