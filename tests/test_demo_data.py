@@ -92,3 +92,52 @@ def test_demo_closes_the_loop(app, login_as):
         )
     ).all()
     assert missed
+
+
+def test_every_page_of_the_demo_has_something_true_to_show(app, login_as):
+    """Answers fit their cases, the harassment pattern is flagged and written up, and
+    compliments reached the people customers named (issue 13: the demo undermined trust)."""
+    from relq.answers.models import DepartmentAnswer
+    from relq.harassment.models import HarassmentReport, StaffFollowUp
+    from relq.tags.models import CaseTag, Tag
+    from relq.thanks.models import Compliment
+
+    result = app.test_cli_runner().invoke(args=["relq", "demo", "--cases", "600"])
+    assert result.exit_code == 0, result.output
+    db.session.rollback()
+
+    # A refund is answered only on a billing case; an appliance's repair never on a delivery.
+    done = db.session.execute(
+        sa.select(DepartmentAnswer.body, Case.id)
+        .join(Case, Case.id == DepartmentAnswer.case_id)
+        .where(DepartmentAnswer.answer == "done")
+    ).all()
+    assert done
+    billing = set(
+        db.session.scalars(sa.select(CaseTag.case_id).join(Tag).where(Tag.code.like("billing.%")))
+    )
+    refunded = [case_id for body, case_id in done if "返金しました" in body]
+    assert all(case_id in billing for case_id in refunded if case_id in _tagged())
+
+    # The customer-harassment pattern: flagged, described, the operator looked after.
+    reports = db.session.scalars(sa.select(HarassmentReport)).all()
+    assert len(reports) >= 2
+    assert all(r.behaviours and r.demand_valid == "no" and r.quotes for r in reports)
+    assert db.session.scalar(sa.select(sa.func.count(StaffFollowUp.id))) >= 1
+    users = {u.role: u for u in db.session.scalars(sa.select(User).order_by(User.id))}
+    password = app.config["DEMO_PASSWORD"]
+    page = login_as(users["executive"], password).get("/harassment/").get_data(as_text=True)
+    assert db.session.get(Case, reports[0].case_id).ref in page
+
+    # Compliments shared with the staff they name, in the thanks feed.
+    shared = db.session.scalars(sa.select(Compliment)).all()
+    assert len(shared) >= 3
+    assert any(c.staff_user_id for c in shared)
+    feed = login_as(users["operator"], password).get("/thanks/").get_data(as_text=True)
+    assert any(c.quote[:15] in feed for c in shared)
+
+
+def _tagged() -> set[int]:
+    from relq.tags.models import CaseTag
+
+    return set(db.session.scalars(sa.select(CaseTag.case_id)))

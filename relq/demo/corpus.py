@@ -1831,8 +1831,8 @@ _SAFETY: list[dict] = [
 ]
 
 # The customer-harassment pattern: one caller, five calls within a few weeks.
-_HARASSER = {"name": "黒田 正樹", "email": None, "phone": "090-4471-2398"}
-_HARASSMENT: list[dict] = [
+HARASSER = {"name": "黒田 正樹", "email": None, "phone": "090-4471-2398"}
+HARASSMENT_CALLS: list[dict] = [
     {
         "theme": "rice_cooker_error_e3",
         "subject": "炊飯器 RC-550 の E3 エラー、新品交換の要求",
@@ -2436,7 +2436,7 @@ def _plant(rng: random.Random, n: int, clock: _Clock) -> list[dict]:
     # the customer-harassment pattern: five calls, three to six days apart
     day = _int(rng, 28, 34)
     previous = None
-    for nth, item in enumerate(_HARASSMENT, start=1):
+    for nth, item in enumerate(HARASSMENT_CALLS, start=1):
         received = _received(rng, clock, "phone", day, day + 1)
         plans.append(
             {
@@ -2446,7 +2446,7 @@ def _plant(rng: random.Random, n: int, clock: _Clock) -> list[dict]:
                 "channel": "phone",
                 "severity": 2,
                 "department": "qa",
-                "customer": _HARASSER,
+                "customer": HARASSER,
                 "received": received,
                 "harassment": nth,
                 "product": "炊飯器 RC-550",

@@ -19,8 +19,10 @@ from relq.audit.models import AuditEvent
 from relq.cases.models import Case, Customer, Note
 from relq.cases.services import normalise_phone
 from relq.db import db, utcnow
+from relq.deadlines.calendar import OFFICE_TZ
 from relq.deadlines.services import apply_clock_rules, meet, start_case_clocks
-from relq.demo.corpus import DEPARTMENTS, USERS, generate_cases
+from relq.demo.answers import answer_text
+from relq.demo.corpus import DEPARTMENTS, HARASSMENT_CALLS, USERS, generate_cases
 from relq.org.models import Department, User
 from relq.org.services import DepartmentInput, UserInput, create_department, create_user
 from relq.routing.services import RuleInput, save_rule
@@ -110,31 +112,6 @@ ANSWER = {
     "complete": "done",
     "decline": "declined",
 }
-DONE_TEXTS = {
-    "ja": (
-        "原因を調査し、代替品をお送りしました。お客様にお電話で経緯をご説明済みです。",
-        "製造ロットを確認し、同ロットの検品を強化しました。お客様には書面で回答しました。",
-        "ご請求を訂正し、差額を返金しました。",
-        "配送業者と経路を確認し、再発防止の手順を共有しました。お客様にはお詫びの連絡済みです。",
-        "設定手順をご案内し、解決したことをお客様に確認しました。",
-    ),
-    "en": (
-        "We investigated, sent a replacement and explained the cause to the customer by phone.",
-        "We corrected the invoice and refunded the difference.",
-        "We checked the batch, tightened inspection and answered the customer in writing.",
-    ),
-}
-DECLINE_TEXTS = {
-    "ja": (
-        "当部の所管ではありません。販売店経由のご購入のため、販売店での対応になります。",
-        "保証期間を過ぎており、無償交換の対象外です。有償修理のご案内をお願いします。",
-        "ご要望は承りましたが、現時点で仕様変更の予定はありません。お客様へはその旨をお伝えください。",
-    ),
-    "en": (
-        "Not ours: it was bought through a retailer, who handles it.",
-        "Out of warranty: please offer the paid repair instead.",
-    ),
-}
 
 
 def load_demo_organisation(password: str) -> tuple[dict[str, Department], list[User]]:
@@ -175,6 +152,8 @@ def load_demo(n_cases: int = 600, *, progress: Callable[[int], None] | None = No
     intake = next(d for d in departments.values() if d.is_customer_contact)
 
     customers: dict[tuple, Customer] = {}
+    harassed: list[tuple[Case, User, dict]] = []  # (case, the operator who bore it, its plan)
+    compliments: list[tuple[Case, User, dict]] = []
     waiting = 0  # cases still waiting for or just acknowledged by their department
     now = utcnow()
     for rng_index, item in enumerate(generate_cases(n_cases, now=now), start=1):
@@ -242,7 +221,7 @@ def load_demo(n_cases: int = 600, *, progress: Callable[[int], None] | None = No
             after = {"status": TARGET[action]}
             if action == "route":
                 after["responsible_department_id"] = owner.id
-            answer = _answer(case, action, actor, at, rng_index, item.get("language", "ja"))
+            answer = _answer(case, action, actor, at, rng_index, item, owner)
             if answer is not None:
                 db.session.add(answer)
                 after |= {"reason": answer.body} if answer.body else {}
@@ -294,13 +273,107 @@ def load_demo(n_cases: int = 600, *, progress: Callable[[int], None] | None = No
                     created_at=received + timedelta(minutes=6),
                 )
             )
+        call = HARASSMENT_BY_SUBJECT.get(item["subject"])
+        if call is not None and call["nth"] >= 3:
+            harassed.append((case, operator, call))
+        if item.get("theme") in SHARED_THEMES and now - received > SHARED_AFTER:
+            compliments.append((case, operator, item))
         if progress:
             progress(1)
         if rng_index % 200 == 0:
             db.session.flush()
     db.session.flush()
     _escalate(users, now)
+    lead = next(u for u in users if u.role == "lead" and u.department_id == intake.id)
+    _flag_harassment(harassed, lead)
+    _share_compliments(compliments, departments, users)
     return users
+
+
+# The calls of the customer-harassment pattern (relq/demo/corpus.py), by their subject.
+HARASSMENT_BY_SUBJECT = {
+    call["subject"]: {"nth": nth, "quote": call["quote"]}
+    for nth, call in enumerate(HARASSMENT_CALLS, start=1)
+}
+
+# Compliments the front line has passed on (a day after they came in; the newest still wait,
+# so that an operator sees the share button).
+SHARED_THEMES = ("compliment_staff", "compliment_store")
+SHARED_AFTER = timedelta(days=1)
+
+
+def _flag_harassment(harassed: list[tuple[Case, User, dict]], lead: User) -> None:
+    """The customer-harassment pattern flagged from its third call, written up as the MHLW
+    manual asks, and the lead's talk with the operator who bore the last call."""
+    from relq.harassment.services import add_follow_up, flag_case, update_report
+
+    report = None
+    for case, operator, item in harassed:
+        report = flag_case(case, actor=operator)
+        update_report(
+            report,
+            actor=lead,
+            expected_version=report.version,
+            changes={
+                "behaviours": ["abusive_language", "threats", "excessive_demands"]
+                + (["repeated_contact"] if item["nth"] >= 3 else [])
+                + (["sns_exposure"] if "SNS" in case.customer_words else []),
+                "demand_valid": "no",
+                "manner_acceptable": "no",
+                "fact_when": case.received_at.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M"),
+                "fact_where": "電話（お客様相談室）",
+                "fact_who": f"{case.customer.name} 様 / {operator.name}",
+                "fact_what": case.subject,
+                "fact_why": "炊飯器 RC-550 の E3 エラー（修理対応中）",
+                "fact_how": f"{item['nth']} 回目の入電。大声で同じ要求を繰り返された。",
+                "quotes": item["quote"],
+                "evidence": "通話録音（録音サーバー、相談室フォルダ）",
+                "actions": ["warning"] + (["end_contact"] if item["nth"] >= 4 else []),
+            },
+        )
+    if report is not None:
+        add_follow_up(
+            report,
+            actor=lead,
+            held_at=utcnow() - timedelta(hours=2),
+            body="通話後に面談。体調と業務への影響を確認し、今後の入電はリーダーが引き取ると伝えた。",
+        )
+
+
+def _share_compliments(
+    compliments: list[tuple[Case, User, dict]], departments: dict[str, Department], users
+) -> None:
+    """Pass the older compliments on to the people they name: an operator of the consultation
+    office by name, a shop's clerk by the name the customer gave."""
+    from relq.demo.corpus import CLERKS, OPERATOR_CALLED
+    from relq.thanks.services import share_compliment
+
+    intake = next(d for d in departments.values() if d.is_customer_contact)
+    staff = [u for u in users if u.role == "operator" and u.department_id == intake.id]
+    for case, operator, item in compliments:
+        words = case.customer_words
+        quote = next((s + "。" for s in words.split("。") if s.strip()), words)[:300]
+        if item["theme"] == "compliment_staff":
+            called = next((ja for ja, en in OPERATOR_CALLED if ja in words or en in words), None)
+            named = next((u for u in staff if called and u.name.startswith(called)), None)
+            if named is None:
+                continue
+            share_compliment(
+                case,
+                actor=operator,
+                department_id=intake.id,
+                staff_user_id=named.id,
+                quote=quote,
+            )
+        else:
+            clerk = next((ja for ja, en in CLERKS if ja in words or en in words), None)
+            share_compliment(
+                case,
+                actor=operator,
+                department_id=departments["sales"].id,
+                staff_name=f"{clerk}さん" if clerk else "",
+                quote=quote,
+            )
 
 
 DECISIONS = (
@@ -335,15 +408,12 @@ def _escalate(users: list[User], now) -> None:
         close_escalation(escalation, actor=executive, outcome=outcome, decision=decision)
 
 
-def _answer(case, action, lead, at, index, language) -> DepartmentAnswer | None:
-    """The owner's answer a demo step gives, dated when it was given."""
+def _answer(case, action, lead, at, index, item, owner) -> DepartmentAnswer | None:
+    """The owner's answer a demo step gives, dated when it was given, in words that fit the
+    case (relq/demo/answers.py)."""
     if action not in ANSWER:
         return None
-    texts = {"complete": DONE_TEXTS, "decline": DECLINE_TEXTS}.get(action)
-    body = ""
-    if texts:
-        choices = texts.get(language) or texts["ja"]
-        body = choices[index % len(choices)]
+    body = answer_text(action, item.get("theme"), owner.code, item.get("language", "ja"), index)
     return DepartmentAnswer(
         case_id=case.id,
         department_id=case.responsible_department_id,
