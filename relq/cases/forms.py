@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -7,6 +8,7 @@ from wtforms import (
     BooleanField,
     DateField,
     DateTimeLocalField,
+    Field,
     HiddenField,
     IntegerField,
     SelectField,
@@ -15,9 +17,11 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
+from relq.cases.bulk import BULK_ACTIONS, BULK_LIMIT, BulkTarget
 from relq.cases.models import CHANNELS, KINDS, NOTE_KINDS, SEVERITIES, STATUSES
+from relq.cases.saved_views import NAME_MAX, QUERY_MAX
 from relq.db import utcnow
 from relq.forms import RelqForm
 
@@ -153,3 +157,49 @@ class FilterForm(RelqForm):
     mine = BooleanField(_l("Assigned to me"))
     page = IntegerField(default=1, validators=[Optional()])
     scope = HiddenField(default="open")
+
+
+class PostForm(RelqForm):
+    """A POST that carries nothing but its CSRF token (the export, deleting a saved view)."""
+
+
+class TargetsField(Field):
+    """The cases chosen on the list: check boxes valued "<case id>:<version shown>"."""
+
+    widget = HiddenInput()
+
+    def process_formdata(self, valuelist):
+        self.data = []
+        for value in valuelist:
+            match = re.fullmatch(r"(\d{1,12}):(\d{1,9})", value or "")
+            if match is None:
+                self.data = None
+                raise ValueError(_l("Choose cases from the list."))
+            self.data.append(BulkTarget(int(match.group(1)), int(match.group(2))))
+
+    def _value(self):
+        return ""
+
+
+def _at_least_one(form, field):
+    if not field.data:
+        raise ValidationError(_l("Choose at least one case."))
+    if len(field.data) > BULK_LIMIT:
+        raise ValidationError(_l("Choose at most %(num)d cases at a time.", num=BULK_LIMIT))
+
+
+class BulkForm(RelqForm):
+    """The list's bulk tools: the chosen cases, the action (the button pressed) and what it
+    needs (the assignee, the department, a reason to reroute)."""
+
+    case = TargetsField(validators=[_at_least_one])
+    action = SelectField(choices=[(a, a) for a in BULK_ACTIONS], validators=[DataRequired()])
+    assignee_id = SelectField(_l("Assignee"), coerce=int, default=0, validators=[Optional()])
+    department_id = SelectField(_l("Department"), coerce=int, default=0, validators=[Optional()])
+    reason = StringField(_l("Reason (to reroute)"), validators=[Optional(), Length(max=2000)])
+    query = HiddenField(validators=[Optional(), Length(max=QUERY_MAX)])
+
+
+class SaveViewForm(RelqForm):
+    name = StringField(_l("Name of the view"), validators=[DataRequired(), Length(max=NAME_MAX)])
+    query = HiddenField(validators=[Optional(), Length(max=QUERY_MAX)])

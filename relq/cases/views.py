@@ -5,8 +5,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_timezone
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import get_timezone, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -18,17 +28,29 @@ from relq import access
 from relq.access import EVERYONE, allow, get_case_or_404, require
 from relq.answers.services import answer_case
 from relq.cache import kept
+from relq.cases.bulk import BulkOutcome, bulk_assignees, bulk_update
+from relq.cases.export import ExportWords, csv_chunks, record_export
 from relq.cases.forms import (
     SORT_CHOICES,
     AssignForm,
+    BulkForm,
     EditForm,
     FilterForm,
     IntakeForm,
     NoteForm,
+    PostForm,
+    SaveViewForm,
     TransitionForm,
     to_utc,
 )
-from relq.cases.listing import case_page, customer_history
+from relq.cases.listing import (
+    case_page,
+    count_matching,
+    customer_history,
+    export_query,
+    export_rows,
+    highlighter,
+)
 from relq.cases.models import (
     CHANNELS,
     KINDS,
@@ -40,6 +62,7 @@ from relq.cases.models import (
     Case,
 )
 from relq.cases.panels import panels_for
+from relq.cases.saved_views import clean_query, delete_view, save_view, saved_views_of
 from relq.cases.services import (
     EDITABLE_FIELDS,
     CaseFilters,
@@ -59,7 +82,9 @@ from relq.cases.services import (
     update_case,
 )
 from relq.db import db, transaction, utcnow
-from relq.i18n import locale_code, translated
+from relq.deadlines.models import DEADLINE_KINDS
+from relq.errors import Conflict, Invalid
+from relq.i18n import locale_code, translated, viewer_zone
 from relq.learning import suggest_department
 from relq.org.models import Department
 from relq.org.services import department_choices
@@ -195,21 +220,45 @@ def _filters_html(values: _FilterValues, locale: str) -> Markup:
     return kept(("org", "tags"), ("case-filter-form", locale, request.script_root, values), render)
 
 
-@bp.get("/")
-@allow(EVERYONE)
-def index():
-    locale = locale_code()
+def _request_filters(locale: str) -> tuple[_FilterValues, int, CaseFilters]:
+    """The list's filters and page from the request's query string (the defaults, with a
+    warning, for what the filter form does not accept)."""
     parsed = None
     if request.args:
         parsed = _parsed_filters(locale)
         if parsed is None:
             flash(_("Some filters were not understood and were ignored."), "warning")
     if parsed is None:  # the default filters: the list as most people first see it
-        values, page = _DEFAULT_FILTERS, 1
-        filters = CaseFilters(statuses=list(OPEN_STATUSES))
-    else:
-        values, page = parsed
-        filters = _filters_of(values)
+        return _DEFAULT_FILTERS, 1, CaseFilters(statuses=list(OPEN_STATUSES))
+    values, page = parsed
+    return values, page, _filters_of(values)
+
+
+def _list_query() -> str:
+    """The list's query string as the list's own links carry it (without the page)."""
+    return clean_query(request.query_string.decode("utf-8", "replace"))
+
+
+def _bulk_choices(locale: str) -> dict:
+    """The bulk tools' choices: people (the viewer first), departments."""
+    people = kept(
+        ("org",),
+        ("bulk-assignees", locale, current_user.department_id),
+        lambda: bulk_assignees(current_user, locale),
+    )
+    mine = [p for p in people if p[0] == current_user.id]
+    others = [p for p in people if p[0] != current_user.id]
+    return {
+        "assignees": [*mine, *others, (0, _("Nobody"))],
+        "departments": _department_choices(_("Choose a department")),
+    }
+
+
+@bp.get("/")
+@allow(EVERYONE)
+def index():
+    locale = locale_code()
+    values, page, filters = _request_filters(locale)
     args = request.args.to_dict(flat=False)
     args.pop("page", None)
     return render_template(
@@ -223,7 +272,188 @@ def index():
             count_limit=current_app.config["CASE_COUNT_LIMIT"],
         ),
         query_args=args,
+        list_query=_list_query(),
+        now=utcnow(),
+        clock_kinds=translated(DEADLINE_KINDS),
+        highlight=highlighter(values.q) if values.q else None,
+        saved_views=saved_views_of(current_user),
+        bulk=_bulk_choices(locale) if access.can_bulk_update_cases(current_user) else None,
     )
+
+
+def _export_words(locale: str) -> ExportWords:
+    return ExportWords(
+        header=(
+            _("Case"),
+            _("Received"),
+            _("Kind"),
+            _("Severity"),
+            _("Subject"),
+            _("Status"),
+            _("Department"),
+            _("Assignee"),
+            _("Channel"),
+            _("Next deadline"),
+            _("Due"),
+            _("Deadline state"),
+            _("Business minutes overdue"),
+        ),
+        kinds=translated(KINDS),
+        statuses=translated(STATUSES),
+        severities=translated(SEVERITIES),
+        channels=translated(CHANNELS),
+        clock_kinds=translated(DEADLINE_KINDS),
+        clock_states={
+            "running": _("Running"),
+            "overdue": _("Overdue"),
+            "paused": _("Paused"),
+        },
+        locale=locale,
+        zone=viewer_zone(),
+    )
+
+
+@bp.post("/export.csv")
+@allow(EVERYONE)
+def export():
+    """The list as it is filtered now, as a CSV file (POST: every export is audited)."""
+    PostForm().validate_on_submit()  # (the CSRF token is checked before the view)
+    locale = locale_code()
+    _values, _page, filters = _request_filters(locale)
+    query = _list_query()
+    with transaction():
+        count = count_matching(current_user, filters)
+        record_export(current_user, query=query, rows=count)
+    rows = export_rows(export_query(current_user, filters), db.engine)
+    body = csv_chunks(rows, _export_words(locale), now=utcnow())
+    stamp = utcnow().astimezone(viewer_zone()).strftime("%Y%m%d-%H%M")
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={
+            "Content-Disposition": f'attachment; filename="relq-cases-{stamp}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _back_to_list(query: str | None) -> str:
+    cleaned = clean_query(query or "")
+    return url_for("cases.index") + (f"?{cleaned}" if cleaned else "")
+
+
+def _refused_form(form, query: str | None):
+    """A bulk or saved-view form the server did not accept: what was wrong, and the way back
+    to the list as it was."""
+    return render_template("cases/refused.html", form=form, back=_back_to_list(query)), 422
+
+
+_BULK_DONE = {
+    "assign": lambda n: ngettext("%(num)d case was assigned.", "%(num)d cases were assigned.", n),
+    "route": lambda n: ngettext("%(num)d case was routed.", "%(num)d cases were routed.", n),
+    "close": lambda n: ngettext("%(num)d case was closed.", "%(num)d cases were closed.", n),
+}
+
+
+def _bulk_refusal_words() -> dict[str, str]:
+    return {
+        "not_allowed": _("you may not make this change to them"),
+        "wrong_status": _("their status does not allow it"),
+        "conflict": _("someone changed them after the list was shown"),
+        "needs_reason": _("rerouting needs a reason"),
+        "not_assignable": _("the person chosen cannot hold them"),
+        "same_department": _("they are already with that department"),
+        "invalid": _("the change was not accepted"),
+    }
+
+
+def _flash_outcome(outcome: BulkOutcome) -> None:
+    if outcome.changed:
+        flash(_BULK_DONE[outcome.action](len(outcome.changed)), "success")
+    if outcome.unchanged:
+        flash(
+            _(
+                "Already so, nothing to change: %(refs)s",
+                refs=", ".join(r.ref for r in outcome.unchanged),
+            ),
+            "info",
+        )
+    words = _bulk_refusal_words()
+    for reason, results in outcome.refused().items():
+        if reason == "not_found":
+            flash(
+                ngettext(
+                    "%(num)d chosen case was not found.",
+                    "%(num)d chosen cases were not found.",
+                    len(results),
+                ),
+                "error",
+            )
+            continue
+        flash(
+            _(
+                "Not changed (%(reason)s): %(refs)s",
+                reason=words[reason],
+                refs=", ".join(r.ref for r in results),
+            ),
+            "error",
+        )
+
+
+@bp.post("/bulk")
+@allow("operator", "lead")
+def bulk():
+    require(access.can_bulk_update_cases(current_user))
+    form = BulkForm()
+    choices = _bulk_choices(locale_code())
+    form.assignee_id.choices = choices["assignees"]
+    form.department_id.choices = choices["departments"]
+    valid = form.validate_on_submit()
+    if valid and form.action.data == "route" and not form.department_id.data:
+        form.department_id.errors = [*form.department_id.errors, _("Choose a department.")]
+        valid = False
+    if not valid:
+        return _refused_form(form, form.query.data)
+    with transaction():
+        outcome = bulk_update(
+            current_user,
+            form.case.data,
+            action=form.action.data,
+            assignee_id=form.assignee_id.data or None,
+            department_id=form.department_id.data or None,
+            reason=form.reason.data or "",
+        )
+    _flash_outcome(outcome)
+    return redirect(_back_to_list(form.query.data))
+
+
+@bp.post("/views")
+@allow(EVERYONE)
+def save_list_view():
+    form = SaveViewForm()
+    if not form.validate_on_submit():
+        return _refused_form(form, form.query.data)
+    name = form.name.data.strip()
+    try:
+        with transaction():
+            save_view(current_user, name=name, query=form.query.data or "")
+    except Conflict:
+        flash(_("You already have a view named “%(name)s”.", name=name), "error")
+    except Invalid:
+        flash(_("The view was not saved: give it a name, and keep at most 50 views."), "error")
+    else:
+        flash(_("The view “%(name)s” was saved.", name=name), "success")
+    return redirect(_back_to_list(form.query.data))
+
+
+@bp.post("/views/<int:view_id>/delete")
+@allow(EVERYONE)
+def delete_list_view(view_id: int):
+    PostForm().validate_on_submit()  # (the CSRF token is checked before the view)
+    with transaction():
+        delete_view(current_user, view_id)  # someone else's view: NotFound, a 404
+    flash(_("The saved view was deleted."), "success")
+    return redirect(url_for("cases.index"))
 
 
 def customer_history_panel(case, user) -> dict | None:
