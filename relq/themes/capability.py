@@ -12,4 +12,6 @@ CAPABILITY = Capability(
     name="themes",
     blueprint=views.bp,
     menu=(NavItem("themes.index", _l("Themes"), order=20),),
+    audit_objects={"surge_alert": _l("Surge alert")},
+    audit_labels={"surge.recorded": _l("Surge recorded")},
 )

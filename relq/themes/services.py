@@ -3,63 +3,58 @@
 Themes: for a period and a scope, the key phrases that many cases share, weighted against how
 common each phrase is over the longer history (so that 商品 or 電話 never name a theme); each
 theme is named by its phrase and the phrases that come with it, counted against the two
-periods before, and shown with three verbatims. Every query starts from visible_cases(user).
+periods before, and shown with three verbatims. Every query starts from visible_cases(user),
+and a theme's drill-down lists exactly the cases it counts (theme_members).
 
-Surges: each week, the number of cases carrying a phrase or a tag is compared with its mean
-over the 8 weeks before by a one-sided Poisson test, Bonferroni-corrected over the themes
-tested (family-wise α = SURGE_ALPHA, 0.05), requiring at least SURGE_MIN_CASES cases and
-SURGE_MIN_RATIO times the baseline; a theme with no case in 8 weeks and SURGE_MIN_NEW cases
-this week is a new theme. Each (theme, week) raises at most one alert.
+Surges (relq.themes.surges): each week, a product's problem against its own baseline;
+record_surges stores them as alerts, which name the product, the problem, the count against
+the baseline and exactly the cases counted (alert_members).
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from relq import access, events
 from relq.analysis.models import CaseAnalysis
+from relq.audit.services import record
 from relq.cases.models import Case, Note
 from relq.db import db, utcnow
-from relq.org.models import User
-from relq.tags.models import CaseTag, Tag
-from relq.themes.models import SurgeAlert
+from relq.errors import NotAllowed, NotFound
+from relq.org.models import Department, User
+from relq.themes.models import GenericPhrase, SurgeAlert
+from relq.themes.surges import (
+    Surge,
+    find_surges,
+    generic_phrases,
+    learn_generic_phrases,
+    usable,
+)
+
+__all__ = [
+    "Surge",
+    "Theme",
+    "alert_members",
+    "compute_themes",
+    "find_surges",
+    "open_alerts",
+    "record_surges",
+    "theme_members",
+]
 
 OFFICE_TZ = ZoneInfo("Asia/Tokyo")
 PERIODS_BEFORE = 2
 MAX_THEMES = 12
 MIN_THEME_CASES = 3
-SURGE_ALPHA = 0.05
-SURGE_MIN_CASES = 3
-SURGE_MIN_RATIO = 2.0
-SURGE_MIN_NEW = 4
-BASELINE_WEEKS = 8
-
-# Phrases too general to name a theme on their own (they still enrich labels): among them the
-# words that say what any complaint asks for or how it was handled (交換, 確認, 案内 ...),
-# not what it is about, which would name themes mixing unrelated cases.
-GENERIC = frozenset(
-    """
-    商品 製品 電話 問い合わせ お問い合わせ 件 対応 確認 注文 お客様 客 連絡 今回 自分 方 時
-    こと もの 気 様 以前 先日 昨日 今日 先週 今週 購入 使用 利用 お願い 回答 説明 返事 本日
-    前回 原因 理由 内容 状態 方法 手順 対処 場合 部分 全部 一部 名前 番号 注文番号 家族
-    子ども 子供 自宅 会社 愛用 お礼 返信 メール 画面 表示 手元 最初 途中 以上 以外 毎回 何度
-    そのまま 交換 範囲 大丈夫 可能 必要 心配 不安 至急 早急 案内 手続き 返送 対策 改善
-    product order customer thing time problem issue call email please today
-    yesterday week
-    """.split()  # noqa: SIM905  (a word list reads best as words)
-)
-
-
-def _usable(phrase: str) -> bool:
-    if phrase in GENERIC or len(phrase) < 2:
-        return False
-    return not (phrase.isascii() and len(phrase) < 3) and not phrase.isdigit()
+# The learned generic phrases are relearned at most this often.
+GENERIC_RELEARN = timedelta(days=1)
 
 
 @dataclass
@@ -136,7 +131,7 @@ def compute_themes(
         df_all.update(phrases)
     df_now: Counter[str] = Counter()
     for case_id in current:
-        df_now.update(p for p in phrases_of[case_id] if _usable(p))
+        df_now.update(p for p in phrases_of[case_id] if usable(p))
     n_all = len(phrases_of)
 
     def score(phrase: str) -> float:
@@ -202,98 +197,110 @@ def _clip(text: str, limit: int = 140) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-# ---- surges --------------------------------------------------------------------------------
+# ---- drill-down: exactly the cases counted ---------------------------------------------------
 
 
-def poisson_sf(observed: int, expected: float) -> float:
-    """P(X ≥ observed) for X ~ Poisson(expected): the one-sided p-value of a surge."""
-    if observed <= 0:
-        return 1.0
-    term = math.exp(-expected)
-    below = term
-    for k in range(1, observed):
-        term *= expected / k
-        below += term
-    return max(0.0, 1.0 - below)
+class MemberRow(NamedTuple):
+    id: int
+    received_at: datetime
+    subject: str
+    product: str
+    status: str
+    department_ja: str | None
+    department_en: str | None
+
+    @property
+    def ref(self) -> str:
+        return _ref(self.id, self.received_at)
+
+    def department(self, locale: str) -> str | None:
+        return self.department_en if locale == "en" else self.department_ja
 
 
-@dataclass
-class Surge:
-    key: str
-    label: str
-    kind: str
-    observed: int
-    expected: float
-    p_value: float
-    case_ids: list[int]
-
-
-def weekly_counts(now: datetime) -> tuple[dict[str, list[set[int]]], dict[str, str]]:
-    """For every phrase and tag: the cases carrying it in each 7-day window ending at `now`,
-    oldest window first (BASELINE_WEEKS + 1 windows); and a label per key."""
-    start = now - timedelta(weeks=BASELINE_WEEKS + 1)
-    windows: dict[str, list[set[int]]] = defaultdict(
-        lambda: [set() for _ in range(BASELINE_WEEKS + 1)]
+def member_rows(user: User, case_ids: list[int]) -> list[MemberRow]:
+    """The cases among `case_ids` that `user` may see, newest first."""
+    if not case_ids:
+        return []
+    query = (
+        access.visible_cases(user)
+        .with_only_columns(
+            Case.id,
+            Case.received_at,
+            Case.subject,
+            Case.product,
+            Case.status,
+            Department.name_ja,
+            Department.name_en,
+            maintain_column_froms=False,
+        )
+        .outerjoin(Department, Department.id == Case.responsible_department_id)
+        .where(Case.id.in_(sorted(set(case_ids))))
+        .order_by(Case.received_at.desc(), Case.id.desc())
     )
+    return [MemberRow(*r) for r in db.session.execute(query)]
 
-    def slot(received_at: datetime) -> int:
-        return BASELINE_WEEKS - int((now - received_at) / timedelta(weeks=1))
 
-    rows = db.session.execute(
-        select(Case.id, Case.received_at, CaseAnalysis.keyphrases)
-        .join(CaseAnalysis, CaseAnalysis.case_id == Case.id)
-        .where(CaseAnalysis.state == "done", Case.received_at >= start, Case.received_at < now)
+def theme_members(
+    user: User,
+    key: str,
+    *,
+    start: datetime,
+    end: datetime,
+    department_id: int | None = None,
+    kind: str | None = None,
+    source: str = "voice",
+) -> tuple[Theme | None, list[MemberRow]]:
+    """The theme named `key` among the themes of this period and scope (compute_themes with
+    the same arguments), and exactly its cases; (None, []) when it is not among them (any
+    more: the cases changed since the link was drawn)."""
+    themes = compute_themes(
+        user, start=start, end=end, department_id=department_id, kind=kind, source=source
     )
-    for case_id, received_at, phrases in rows:
-        for phrase in set(phrases or []):
-            if _usable(phrase):
-                windows[f"phrase:{phrase}"][slot(received_at)].add(case_id)
-    labels = {key: key.split(":", 1)[1] for key in windows}
-    tag_rows = db.session.execute(
-        select(Case.id, Case.received_at, Tag.code, Tag.name_ja)
-        .join(CaseTag, CaseTag.case_id == Case.id)
-        .join(Tag, Tag.id == CaseTag.tag_id)
-        .where(CaseTag.state != "rejected", Case.received_at >= start, Case.received_at < now)
-    )
-    for case_id, received_at, code, name in tag_rows:
-        windows[f"tag:{code}"][slot(received_at)].add(case_id)
-        labels[f"tag:{code}"] = name
-    return windows, labels
+    theme = next((t for t in themes if t.key == key), None)
+    if theme is None:
+        return None, []
+    return theme, member_rows(user, theme.case_ids)
 
 
-def find_surges(now: datetime | None = None) -> list[Surge]:
-    """This week's surges and new themes, most significant first (nothing is stored)."""
-    now = now or utcnow()
-    windows, labels = weekly_counts(now)
-    candidates = {k: w for k, w in windows.items() if len(w[-1]) >= SURGE_MIN_CASES}
-    tested = max(1, len(candidates))
-    found = []
-    for key, weeks in candidates.items():
-        observed = len(weeks[-1])
-        baseline = [len(w) for w in weeks[:-1]]
-        expected = sum(baseline) / len(baseline)
-        if expected == 0:
-            if observed >= SURGE_MIN_NEW:
-                found.append(Surge(key, labels[key], "new", observed, 0.0, 0.0, sorted(weeks[-1])))
-            continue
-        p = poisson_sf(observed, expected)
-        if p * tested < SURGE_ALPHA and observed >= SURGE_MIN_RATIO * expected:
-            found.append(Surge(key, labels[key], "surge", observed, expected, p, sorted(weeks[-1])))
-    # Deterministic: most significant, then most cases, then tags before phrases, then by name.
-    found.sort(key=lambda s: (s.p_value, -s.observed, not s.key.startswith("tag:"), s.key))
-    # One alert per group of cases: a phrase and a tag describing the same cases are one surge.
-    kept: list[Surge] = []
-    for surge in found:
-        if all(
-            len(set(surge.case_ids) & set(k.case_ids)) < 0.6 * len(surge.case_ids) for k in kept
-        ):
-            kept.append(surge)
-    return kept
+def get_alert(user: User, alert_id: int) -> SurgeAlert:
+    """A surge alert, for management. Raises NotAllowed for others, NotFound when none."""
+    if not access.can_see_alerts(user):
+        raise NotAllowed("surge_alert")
+    alert = db.session.get(SurgeAlert, alert_id)
+    if alert is None:
+        raise NotFound("surge_alert")
+    return alert
+
+
+def alert_members(user: User, alert: SurgeAlert) -> list[MemberRow]:
+    """Exactly the cases the alert counted, those `user` may see."""
+    return member_rows(user, list(alert.case_ids or []))
+
+
+# ---- surges ----------------------------------------------------------------------------------
+
+_learned_in_process: datetime | None = None
+
+
+def refresh_generic_phrases(now: datetime) -> bool:
+    """Relearn the installation's generic phrases when the last learning is older than
+    GENERIC_RELEARN (also when the history learned nothing: then this process waits as long).
+    Returns whether it relearned."""
+    global _learned_in_process
+    newest = db.session.scalar(select(func.max(GenericPhrase.learned_at)))
+    last = max((t for t in (newest, _learned_in_process) if t is not None), default=None)
+    if last is not None and now - last < GENERIC_RELEARN:
+        return False
+    learn_generic_phrases(now)
+    _learned_in_process = now
+    return True
 
 
 def record_surges(now: datetime | None = None) -> list[SurgeAlert]:
-    """Store this week's surges as alerts; running it twice in a week adds nothing."""
+    """Store this week's surges as alerts, one audit event each; running it twice in a week
+    adds nothing. Flushes, never commits."""
     now = now or utcnow()
+    refresh_generic_phrases(now)
     week_end: date = now.astimezone(OFFICE_TZ).date()
     existing = set(
         db.session.scalars(
@@ -301,23 +308,40 @@ def record_surges(now: datetime | None = None) -> list[SurgeAlert]:
         )
     )
     added = []
-    for surge in find_surges(now):
+    for surge in find_surges(now, generic_phrases()):
         if surge.key in existing:
             continue
         alert = SurgeAlert(
             key=surge.key,
             label=surge.label[:200],
             kind=surge.kind,
+            product_level=surge.unit.level,
+            product=surge.unit.label[:120],
+            problem_kind=surge.problem.kind,
+            problem=surge.problem.value[:120],
             week_end=week_end,
             observed=surge.observed,
             expected=round(surge.expected, 3),
             p_value=surge.p_value,
+            keys_tested=surge.keys_tested,
             case_ids=surge.case_ids,
         )
         db.session.add(alert)
         added.append(alert)
     db.session.flush()
     for alert in added:
+        record(
+            "surge.recorded",
+            actor=None,
+            entity_type="surge_alert",
+            entity_id=alert.id,
+            after={
+                "label": alert.label,
+                "observed": alert.observed,
+                "expected": alert.expected,
+                "cases": len(alert.case_ids),
+            },
+        )
         events.surge_recorded.send(None, alert=alert)
     return added
 

@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,21 +13,65 @@ from relq.db import db, utcnow
 from relq.org.models import active_departments
 from relq.tags.models import Tag
 from relq.themes.forms import ThemeFilterForm
-from relq.themes.models import ALERT_KINDS
-from relq.themes.services import compute_themes, open_alerts
+from relq.themes.models import ALERT_KINDS, PRODUCT_LEVELS, SurgeAlert
+from relq.themes.services import (
+    alert_members,
+    compute_themes,
+    get_alert,
+    open_alerts,
+    theme_members,
+)
 
 bp = Blueprint("themes", __name__, url_prefix="/themes")
 
 DEFAULT_WEEKS = 4
 
 
+def _zone() -> ZoneInfo:
+    return ZoneInfo(str(get_timezone()))
+
+
 def _day_start(day) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=ZoneInfo(str(get_timezone())))
+    return datetime.combine(day, time.min, tzinfo=_zone())
 
 
-@bp.get("/")
-@allow(EVERYONE)
-def index():
+@dataclass(frozen=True)
+class _Period:
+    """The themes' filters as read from the query string: whole days in the viewer's zone, so
+    that the page and its drill-downs count the same cases."""
+
+    form: ThemeFilterForm
+    start: datetime
+    end: datetime
+
+    @property
+    def since(self) -> str:
+        return self.start.astimezone(_zone()).date().isoformat()
+
+    @property
+    def until(self) -> str:
+        return (self.end.astimezone(_zone()) - timedelta(seconds=1)).date().isoformat()
+
+    @property
+    def filters(self) -> dict:
+        return {
+            "department_id": self.form.department.data or None,
+            "kind": self.form.kind.data or None,
+            "source": self.form.source.data or "voice",
+        }
+
+    @property
+    def args(self) -> dict:
+        """The query string of this period and scope (the drill-down links)."""
+        args = {"since": self.since, "until": self.until, "source": self.filters["source"]}
+        if self.form.department.data:
+            args["department"] = self.form.department.data
+        if self.form.kind.data:
+            args["kind"] = self.form.kind.data
+        return args
+
+
+def _period() -> _Period:
     form = ThemeFilterForm(request.args)
     locale = str(get_locale())
     form.department.choices = [(0, _("All departments"))] + [
@@ -34,30 +79,80 @@ def index():
     ]
     if not form.validate():
         flash(_("Some filters were not understood and were ignored."), "warning")
-        form = ThemeFilterForm()
-        form.department.choices = [(0, _("All departments"))]
-    end = _day_start(form.until.data + timedelta(days=1)) if form.until.data else utcnow()
+        choices = form.department.choices
+        form = ThemeFilterForm(formdata=None)
+        form.department.choices = choices
+    today = utcnow().astimezone(_zone()).date()
+    end = _day_start((form.until.data or today) + timedelta(days=1))
     start = _day_start(form.since.data) if form.since.data else end - timedelta(weeks=DEFAULT_WEEKS)
     if start >= end:
         start = end - timedelta(weeks=DEFAULT_WEEKS)
-    themes = compute_themes(
-        current_user,
-        start=start,
-        end=end,
-        department_id=form.department.data or None,
-        kind=form.kind.data or None,
-        source=form.source.data or "voice",
-    )
-    tz = ZoneInfo(str(get_timezone()))
+    return _Period(form, start, end)
+
+
+def _tag_labels(locale: str) -> dict[str, str]:
+    return {t.code: t.label_for(locale) for t in db.session.scalars(db.select(Tag))}
+
+
+def _titles(alerts: list[SurgeAlert], locale: str) -> dict[int, str]:
+    """Each alert's product and problem in the viewer's language (a tag's name is stored in
+    Japanese in the label)."""
+    names = {t.code: t for t in db.session.scalars(db.select(Tag))}
+    titles = {}
+    for alert in alerts:
+        title = alert.label
+        tag = names.get(alert.problem) if alert.problem_kind == "tag" else None
+        if tag is not None and locale == "en":
+            title = title.replace(tag.name_ja, tag.name_en, 1)
+        titles[alert.id] = title
+    return titles
+
+
+@bp.get("/")
+@allow(EVERYONE)
+def index():
+    period = _period()
+    themes = compute_themes(current_user, start=period.start, end=period.end, **period.filters)
     alerts = open_alerts() if access.can_see_alerts(current_user) else []
-    tag_labels = {t.code: t.label_for(locale) for t in db.session.scalars(db.select(Tag))}
+    locale = str(get_locale())
     return render_template(
         "themes/index.html",
-        form=form,
+        form=period.form,
         themes=themes,
-        start_day=start.astimezone(tz).date().isoformat(),
-        end_day=(end.astimezone(tz) - timedelta(seconds=1)).date().isoformat(),
+        period=period,
         alerts=alerts,
-        tag_labels=tag_labels,
+        titles=_titles(alerts, locale),
         ALERT_KINDS=ALERT_KINDS,
+    )
+
+
+@bp.get("/cases")
+@allow(EVERYONE)
+def cases():
+    """A theme's drill-down: exactly the cases the themes page counts for it."""
+    period = _period()
+    key = request.args.get("theme", "")
+    theme, rows = theme_members(
+        current_user, key, start=period.start, end=period.end, **period.filters
+    )
+    return render_template(
+        "themes/cases.html", theme=theme, rows=rows, period=period, locale=str(get_locale())
+    )
+
+
+@bp.get("/alerts/<int:alert_id>")
+@allow("executive", "admin")
+def alert(alert_id: int):
+    """A surge alert: its product, problem, count against the baseline, and its cases."""
+    found = get_alert(current_user, alert_id)
+    locale = str(get_locale())
+    return render_template(
+        "themes/alert.html",
+        alert=found,
+        title=_titles([found], locale)[found.id],
+        rows=alert_members(current_user, found),
+        tag_labels=_tag_labels(locale),
+        locale=locale,
+        ALERT_KINDS=ALERT_KINDS,
+        PRODUCT_LEVELS=PRODUCT_LEVELS,
     )
