@@ -383,14 +383,28 @@ DECISIONS = (
     ),
     ("resolved", "お客様への説明と補償で収束。再発防止策は品質保証部の報告どおりで承認。"),
     ("accepted", "個別対応で十分と判断。テーマとして月次で経過を見る。"),
+    ("resolved", "担当部署が期限後に回答済み。遅延の原因は人員配置のため、来月から増員で対応。"),
+    ("no_action", "お客様とは和解済み。追加の対応は不要と判断。"),
+    ("action_ordered", "配送業者との契約条件を見直すこと。物流部長が月末までに報告。"),
 )
+
+
+# Escalations older than this have been decided; the board shows what came in since.
+DECIDED_BEFORE = timedelta(days=2)
 
 
 def _escalate(users: list[User], now) -> None:
     """Raise what the open cases warrant (severity 1, safety words, repeat customers), dated
-    with the case; the executive has already decided the older ones."""
+    with the case; stamp the clocks that lapsed as of their due time (raising theirs then), so
+    that the first tick does not raise weeks of them at once; the executive has decided every
+    escalation older than DECIDED_BEFORE, and people have read their older notifications."""
+    from datetime import datetime
+
+    from relq import events
+    from relq.deadlines.models import CaseDeadline
     from relq.escalations.models import Escalation
     from relq.escalations.services import check_case, close_escalation
+    from relq.notify.models import Notification
 
     executive = next(u for u in users if u.role == "executive")
     open_cases = db.session.scalars(
@@ -398,14 +412,49 @@ def _escalate(users: list[User], now) -> None:
     )
     for case in open_cases:
         check_case(case, now=case.received_at + timedelta(minutes=5))
+    running = (
+        CaseDeadline.met_at.is_(None),
+        CaseDeadline.cancelled_at.is_(None),
+        CaseDeadline.paused_at.is_(None),
+    )
+    lapsed = db.session.scalars(
+        select(CaseDeadline)
+        .where(*running, CaseDeadline.missed_at.is_(None), CaseDeadline.due_at <= now)
+        .order_by(CaseDeadline.due_at, CaseDeadline.id)
+    ).all()
+    for clock in lapsed:
+        clock.missed_at, clock.warned_at = clock.due_at, clock.warned_at or clock.warn_at
+    for clock in db.session.scalars(
+        select(CaseDeadline).where(
+            *running, CaseDeadline.warned_at.is_(None), CaseDeadline.warn_at <= now
+        )
+    ):
+        clock.warned_at = clock.warn_at
+    db.session.flush()
+    for clock in lapsed:
+        events.deadline_missed.send(clock.case, deadline=clock)
     old = db.session.scalars(
         select(Escalation)
-        .where(Escalation.opened_at < now - timedelta(days=10), Escalation.level == 2)
-        .order_by(Escalation.opened_at)
+        .where(Escalation.closed_at.is_(None), Escalation.opened_at < now - DECIDED_BEFORE)
+        .order_by(Escalation.opened_at, Escalation.id)
     ).all()
-    for index, escalation in enumerate(old[::2]):
+    for index, escalation in enumerate(old):
         outcome, decision = DECISIONS[index % len(DECISIONS)]
-        close_escalation(escalation, actor=executive, outcome=outcome, decision=decision)
+        decided_at = min(escalation.opened_at + timedelta(days=1, hours=index % 7), now)
+        close_escalation(
+            escalation, actor=executive, outcome=outcome, decision=decision, now=decided_at
+        )
+    opened = dict(db.session.execute(select(Escalation.id, Escalation.opened_at)).all())
+    for notification in db.session.scalars(select(Notification)):
+        due = (notification.params or {}).get("due_at")
+        at = opened.get(notification.escalation_id) or (
+            datetime.fromisoformat(due) if due else None
+        )
+        if at is not None:
+            notification.created_at = min(at, now)
+        if notification.created_at < now - DECIDED_BEFORE:
+            notification.read_at = notification.created_at + timedelta(hours=2)
+    db.session.flush()
 
 
 def _answer(case, action, lead, at, index, item, owner) -> DepartmentAnswer | None:
