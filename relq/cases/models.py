@@ -53,6 +53,10 @@ NOTE_KINDS = {
     "internal": _l("Internal note"),
     "response": _l("Response to the customer"),
 }
+# The kind a new note starts as: the front line writes what it noticed (現場の気づき); a lead,
+# an executive or an admin writes for colleagues.
+NOTE_KIND_BY_ROLE = {"operator": "observation"}
+DEFAULT_NOTE_KIND = "internal"
 
 
 @dataclass(frozen=True)

@@ -53,8 +53,11 @@ from relq.cases.listing import (
 )
 from relq.cases.models import (
     CHANNELS,
+    DEFAULT_NOTE_KIND,
     KINDS,
+    NOTE_KIND_BY_ROLE,
     NOTE_KINDS,
+    OFFICE_TZ,
     OPEN_STATUSES,
     SEVERITIES,
     STATUSES,
@@ -571,6 +574,10 @@ def _detail_page(
             conflict=conflict,
             TRANSITIONS=TRANSITIONS,
             panels=panels_for(case, current_user),
+            note_kind=NOTE_KIND_BY_ROLE.get(current_user.role, DEFAULT_NOTE_KIND),
+            # The step whose form came back with errors stays open; a planned date starts today.
+            transition_action=transition_form.action.data if transition_form is not None else "",
+            today_in_office=utcnow().astimezone(OFFICE_TZ).date().isoformat(),
         ),
         status,
     )

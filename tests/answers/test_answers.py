@@ -240,3 +240,28 @@ def test_each_planned_date_shows_on_the_timeline(org, login_as):
     page = login_as(org.operator).get(f"/cases/{case.id}").get_data(as_text=True)
     assert f"{first.isoformat()} までに対応予定" in page
     assert f"{second.isoformat()} までに対応予定" in page
+
+
+def test_the_leads_case_page_groups_the_steps_and_starts_an_internal_note(org, login_as):
+    """One-click steps are buttons; steps that need a date, a reason or a department open on
+    demand; a lead's note starts as an internal note, an operator's as an observation."""
+    import re
+
+    case = _routed(org)
+    page = login_as(org.lead_qa).get(f"/cases/{case.id}").get_data(as_text=True)
+    quick = page.split('class="quick-steps"', 1)[1].split("</div>", 1)[0]
+    assert 'data-testid="transition-acknowledge"' in quick
+    for step in ("plan", "complete", "decline"):
+        assert f'data-testid="step-{step}"' in page and f"transition-{step}" not in quick
+    assert re.search(r'<option value="internal" selected>', page)
+    operator_page = login_as(org.operator).get(f"/cases/{case.id}").get_data(as_text=True)
+    assert re.search(r'<option value="observation" selected>', operator_page)
+    # The planned date cannot be picked before today; a refused step comes back open.
+    assert re.search(r'id="date-plan" min="\d{4}-\d\d-\d\d"', page)
+    refused = login_as(org.lead_qa).post(
+        f"/cases/{case.id}/transition",
+        {"action": "plan", "version": case.version, "planned_for": planned_date(-2).isoformat()},
+        token_from=f"/cases/{case.id}",
+    )
+    assert refused.status_code == 422
+    assert re.search(r'data-testid="step-plan" open', refused.get_data(as_text=True))
