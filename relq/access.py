@@ -312,3 +312,94 @@ def can_share_compliment(user: User, case: Case) -> bool:
 def can_withdraw_compliment(user: User, case: Case) -> bool:
     """The front line that shared it, or an admin (a quote that should not have been shared)."""
     return can_share_compliment(user, case) or (user.is_active and user.role == "admin")
+
+
+# ---- internal-customer handoffs (relq/handoffs) ----------------------------------------------
+# The two sides are the people (operators and leads) of the asking and the providing
+# department; executives read every handoff; the front line of a case sees the hops on it.
+
+
+def handoff_sides(user: User, handoff) -> frozenset[str]:
+    from relq.handoffs.models import PROVIDER, REQUESTER
+
+    if not user.is_active or user.role not in ("operator", "lead"):
+        return frozenset()
+    found = set()
+    if user.department_id == handoff.requester_department_id:
+        found.add(REQUESTER)
+    if user.department_id == handoff.provider_department_id:
+        found.add(PROVIDER)
+    return frozenset(found)
+
+
+def handoff_scope(user: User) -> ColumnElement[bool]:
+    """The handoffs `user` may read, as a condition on Handoff (the one door to them)."""
+    from relq.handoffs.models import Handoff
+
+    if not user.is_active:
+        return false()
+    if user.role == "executive":
+        return true()
+    if user.role not in ("operator", "lead"):
+        return false()
+    mine = or_(
+        Handoff.requester_department_id == user.department_id,
+        Handoff.provider_department_id == user.department_id,
+    )
+    if not is_front_line(user):
+        return mine
+    return or_(mine, Handoff.case_id.in_(select(Case.id).where(case_scope(user))))
+
+
+def can_read_handoff(user: User, handoff) -> bool:
+    if not user.is_active:
+        return False
+    if user.role == "executive" or handoff_sides(user, handoff):
+        return True
+    return (
+        handoff.case is not None
+        and FRONT_LINE in sides(user, handoff.case)
+        and can_see_case(user, handoff.case)
+    )
+
+
+def can_request_handoff(user: User, case: Case | None = None) -> bool:
+    """Operators and leads ask another department, on a case they can see or on its own."""
+    if not user.is_active or user.role not in ("operator", "lead"):
+        return False
+    return case is None or can_see_case(user, case)
+
+
+def can_step_handoff(user: User, handoff, action: str) -> bool:
+    from relq.handoffs.models import STEPS
+
+    step = STEPS.get(action)
+    return (
+        step is not None
+        and handoff.status in step.sources
+        and step.side in handoff_sides(user, handoff)
+    )
+
+
+def can_message_handoff(user: User, handoff) -> bool:
+    return handoff.is_open and bool(handoff_sides(user, handoff))
+
+
+def can_read_handoff_inbox(user: User) -> bool:
+    return user.is_active and user.role in ("operator", "lead")
+
+
+def can_read_relationship_map(user: User) -> bool:
+    """The map of every department's handoffs: management and the departments' leads."""
+    return user.is_active and user.role in ("lead", "executive")
+
+
+def can_read_scorecard(user: User, department_id: int) -> bool:
+    """A department's 関係品質 scorecard: its own lead, and executives for every department."""
+    if not user.is_active:
+        return False
+    return user.role == "executive" or (user.role == "lead" and user.department_id == department_id)
+
+
+def can_manage_handoff_policies(user: User) -> bool:
+    return user.is_active and user.role == "admin"

@@ -47,6 +47,10 @@ TABLE_TOPICS: dict[str, str] = {
     "deadline_policies": "deadlines",
     "learned_models": "models",
     "saved_views": "saved_views",
+    # Handoffs between departments: the map and the scorecards read them, the case list not.
+    "handoffs": "handoffs",
+    "handoff_messages": "handoffs",
+    "handoff_policies": "handoffs",
 }
 # Tables no cached read depends on: writing them (every login, every audit event) need not
 # throw anything away.

@@ -42,3 +42,12 @@ harassment_flagged = _signals.signal("harassment-flagged")
 compliment_shared = _signals.signal("compliment-shared")
 # None, alert (a SurgeAlert just recorded)
 surge_recorded = _signals.signal("surge-recorded")
+
+# Internal-customer handoffs (relq/handoffs). The sender is the handoff (its case may be None).
+# handoff, actor — a department asked another
+handoff_requested = _signals.signal("handoff-requested")
+# handoff, actor, action (a handoffs.models.STEPS key), before (status), message (or None)
+handoff_stepped = _signals.signal("handoff-stepped")
+# handoff — tick found it past its due time / past its grace (stalled)
+handoff_overdue = _signals.signal("handoff-overdue")
+handoff_stalled = _signals.signal("handoff-stalled")

@@ -8,6 +8,7 @@ from relq.cases.models import Case, Customer, Note
 from relq.cases.saved_views import SavedView
 from relq.deadlines.models import CaseDeadline, DeadlinePolicy
 from relq.escalations.models import Escalation, EscalationComment
+from relq.handoffs.models import Handoff, HandoffMessage, HandoffPolicy
 from relq.harassment.models import HarassmentReport, StaffFollowUp
 from relq.learning import LearnedModel
 from relq.notify.models import Notification, NotificationPreference
@@ -25,6 +26,9 @@ __all__ = [
     "DepartmentAnswer",
     "Escalation",
     "EscalationComment",
+    "Handoff",
+    "HandoffMessage",
+    "HandoffPolicy",
     "HarassmentReport",
     "Notification",
     "NotificationPreference",
