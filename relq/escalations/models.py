@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from relq.db import UTCDateTime, db, utcnow
+from relq.handoffs.models import Handoff
 from relq.org.models import Department, User
 
 
@@ -44,6 +45,9 @@ REASONS = {
         Reason("safety", _l("Product safety"), 2),
         Reason("harassment", _l("Customer harassment"), 2),
         Reason("surge", _l("Theme surge"), 2),
+        # A handoff between departments waited past its due time and the pair's grace: raised
+        # to the leads of both departments (the providing and the asking one).
+        Reason("stalled_handoff", _l("Stalled handoff"), 1),
     )
 }
 LEVELS = {1: _l("Department"), 2: _l("Management")}
@@ -67,11 +71,14 @@ class Escalation(db.Model):
     __table_args__ = (
         CheckConstraint(
             "reason IN ('severity', 'acknowledge_missed', 'resolution_missed', "
-            "'repeat_customer', 'safety', 'harassment', 'surge')",
+            "'repeat_customer', 'safety', 'harassment', 'surge', 'stalled_handoff')",
             name="reason_known",
         ),
         CheckConstraint("level BETWEEN 1 AND 2", name="level_range"),
-        CheckConstraint("case_id IS NOT NULL OR surge_alert_id IS NOT NULL", name="has_subject"),
+        CheckConstraint(
+            "case_id IS NOT NULL OR surge_alert_id IS NOT NULL OR handoff_id IS NOT NULL",
+            name="has_subject",
+        ),
         CheckConstraint("(closed_at IS NULL) = (outcome IS NULL)", name="closed_with_outcome"),
         CheckConstraint(
             "outcome IS NULL OR outcome IN ('action_ordered', 'resolved', 'accepted', 'no_action')",
@@ -92,12 +99,23 @@ class Escalation(db.Model):
             sqlite_where=text("surge_alert_id IS NOT NULL"),
             postgresql_where=text("surge_alert_id IS NOT NULL"),
         ),
+        # One stalled-handoff escalation per handoff, however many clocks tick.
+        Index(
+            "uq_escalations_handoff_id",
+            "handoff_id",
+            unique=True,
+            sqlite_where=text("handoff_id IS NOT NULL"),
+            postgresql_where=text("handoff_id IS NOT NULL"),
+        ),
         Index("ix_escalations_closed_at_opened_at", "closed_at", "opened_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     surge_alert_id: Mapped[int | None] = mapped_column(ForeignKey("surge_alerts.id"))
+    # A stalled handoff: its own row on the board, its department the providing one (the
+    # asking department's leads see and decide it too: access.escalation_scope).
+    handoff_id: Mapped[int | None] = mapped_column(ForeignKey("handoffs.id"))
     reason: Mapped[str] = mapped_column(String(24))
     level: Mapped[int] = mapped_column(SmallInteger)
     # The department concerned (the case's owner at the time), for the lead's view.
@@ -115,6 +133,16 @@ class Escalation(db.Model):
     department: Mapped[Department | None] = relationship(lazy="joined")
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
+    handoff: Mapped[Handoff | None] = relationship()
+
+    @property
+    def department_ids(self) -> frozenset[int]:
+        """The departments whose leads it concerns: the case's (or the providing) department,
+        and, for a stalled handoff, the asking department as well."""
+        found = {self.department_id} if self.department_id is not None else set()
+        if self.handoff is not None:
+            found |= {self.handoff.provider_department_id, self.handoff.requester_department_id}
+        return frozenset(found)
 
     @property
     def is_open(self) -> bool:

@@ -37,6 +37,12 @@ EVENTS = {
     "deadline_missed": _l("A deadline of my department was missed"),
     "escalation": _l("An escalation was opened"),
     "compliment": _l("A customer thanked me by name"),
+    # Internal-customer handoffs (relq/handoffs).
+    "handoff_requested": _l("Another department asked my department (or me) for something"),
+    "handoff_answered": _l("My department's request was answered or declined"),
+    "handoff_sent_back": _l("An answer of my department was sent back"),
+    "handoff_overdue": _l("A request to my department is overdue"),
+    "handoff_thanked": _l("Someone thanked me for an answer I gave"),
 }
 DEFAULTS = {
     "routed": (True, True),
@@ -45,10 +51,23 @@ DEFAULTS = {
     "deadline_missed": (True, True),
     "escalation": (True, True),
     "compliment": (True, True),
+    "handoff_requested": (True, True),
+    "handoff_answered": (True, False),
+    "handoff_sent_back": (True, True),
+    "handoff_overdue": (True, True),
+    "handoff_thanked": (True, False),
 }
+HANDOFF_EVENTS = tuple(e for e in EVENTS if e.startswith("handoff_"))
 # Who can be told what: the events a role ever receives (the preferences page offers these).
 EVENTS_BY_ROLE = {
-    "operator": ("answered", "compliment"),
+    "operator": (
+        "answered",
+        "compliment",
+        "handoff_requested",
+        "handoff_answered",
+        "handoff_sent_back",
+        "handoff_thanked",
+    ),
     "lead": tuple(EVENTS),
     "executive": ("escalation", "compliment"),
     "admin": (),
@@ -103,6 +122,9 @@ class Notification(db.Model):
     event: Mapped[str] = mapped_column(String(24))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     escalation_id: Mapped[int | None] = mapped_column(ForeignKey("escalations.id"))
+    # A handoff's notifications carry no case (the providing side may not see it): they are
+    # grouped by their handoff instead.
+    handoff_id: Mapped[int | None] = mapped_column(ForeignKey("handoffs.id"))
     # What the message says, as data: rendered in the reader's language when shown or sent.
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)

@@ -4,10 +4,11 @@ never the customer's identity or the rest of the case."""
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from relq.db import UTCDateTime, db, utcnow
+from relq.handoffs.models import Handoff
 from relq.org.models import Department, User
 
 
@@ -27,3 +28,14 @@ class Compliment(db.Model):
 
     department: Mapped[Department] = relationship(lazy="joined")
     staff_user: Mapped[User | None] = relationship(foreign_keys=[staff_user_id], lazy="joined")
+
+
+# The internal thank-yous of the feed: handoffs confirmed with a thank-you to the people who
+# answered, newest first. Declared here, beside the feed that reads it, on the handoffs' table
+# (migration 0012).
+THANKED_HANDOFFS = Index(
+    "ix_handoffs_thanked_closed_at",
+    Handoff.closed_at,
+    sqlite_where=text("thanks <> ''"),
+    postgresql_where=text("thanks <> ''"),
+)
