@@ -241,9 +241,15 @@ def escalation_scope(user: User) -> ColumnElement[bool]:
     if user.role in ("executive", "admin"):
         return true()
     if user.role == "lead":
+        from relq.handoffs.models import Handoff
+
         return or_(
             Escalation.department_id == user.department_id,
             Escalation.case_id.in_(select(Case.id).where(case_scope(user))),
+            # A stalled handoff concerns the asking department's lead as well.
+            Escalation.handoff_id.in_(
+                select(Handoff.id).where(Handoff.requester_department_id == user.department_id)
+            ),
         )
     return false()
 
@@ -262,7 +268,7 @@ def can_decide_escalation(user: User, escalation) -> bool:
     return (
         user.role == "lead"
         and escalation.level == 1
-        and escalation.department_id == user.department_id
+        and user.department_id in escalation.department_ids
     )
 
 
@@ -271,7 +277,7 @@ def can_comment_escalation(user: User, escalation) -> bool:
         return False
     if user.role == "executive":
         return True
-    return user.role == "lead" and escalation.department_id == user.department_id
+    return user.role == "lead" and user.department_id in escalation.department_ids
 
 
 def can_flag_harassment(user: User, case: Case) -> bool:
