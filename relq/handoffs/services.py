@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from relq import access, events
 from relq.audit.services import record
@@ -151,6 +153,60 @@ def waiting_badge(user: User) -> int:
     return counts or 0
 
 
+def inbox_page(user: User, box: str, *, limit: int, offset: int = 0) -> list[Handoff]:
+    """One page of `inbox(user, box)`, with each handoff's case loaded in one more query."""
+    return list(
+        db.session.scalars(
+            inbox(user, box).options(selectinload(Handoff.case)).limit(limit).offset(offset)
+        )
+    )
+
+
+def openable_case_ids(user: User, case_ids) -> set[int]:
+    """Which of these cases `user` may open (a hop is readable on a case one cannot see: the
+    providing side of a handoff is not necessarily in the case's scope)."""
+    wanted = {i for i in case_ids if i is not None}
+    if not wanted:
+        return set()
+    return set(
+        db.session.scalars(
+            access.visible_cases(user).with_only_columns(Case.id).where(Case.id.in_(wanted))
+        )
+    )
+
+
+def people_to_ask() -> dict[int, list[User]]:
+    """The active operators and leads of each active department: who a request may name."""
+    people = db.session.scalars(
+        select(User)
+        .join(Department, Department.id == User.department_id)
+        .where(
+            User.is_active.is_(True),
+            Department.is_active.is_(True),
+            User.role.in_(("operator", "lead")),
+        )
+        .order_by(Department.id, User.name)
+    )
+    found: dict[int, list[User]] = {}
+    for person in people:
+        found.setdefault(person.department_id, []).append(person)
+    return found
+
+
+def waited_minutes(handoff: Handoff, now: datetime | None = None) -> int:
+    """Business minutes the asking side has waited for an answer: until the last answer, the
+    close, or now while it is still waiting."""
+    end = handoff.answered_at or handoff.closed_at or now or utcnow()
+    return business_minutes_between(handoff.requested_at, end)
+
+
+def is_late(handoff: Handoff, now: datetime | None = None) -> bool:
+    """Past its due time while waiting for its provider, or answered after it."""
+    if handoff.status in WAITING_FOR_PROVIDER:
+        return handoff.due_at < (now or utcnow())
+    return bool(handoff.answered_at and handoff.answered_at > handoff.due_at)
+
+
 # ---- the time a department has ---------------------------------------------------------------
 
 
@@ -165,6 +221,31 @@ def policy_for(requester_id: int, provider_id: int) -> tuple[int, int]:
     if policy is None:
         return DEFAULT_DUE_MINUTES, DEFAULT_GRACE_MINUTES
     return policy.due_minutes, policy.grace_minutes
+
+
+def due_minutes_by_provider(requester_id: int) -> dict[int, int]:
+    """The business minutes each department has for requests from `requester_id` (its pair's
+    policy, or the default): shown beside each department when asking."""
+    own = dict(
+        db.session.execute(
+            select(HandoffPolicy.provider_department_id, HandoffPolicy.due_minutes).where(
+                HandoffPolicy.requester_department_id == requester_id
+            )
+        ).all()
+    )
+    departments = db.session.scalars(select(Department.id).where(Department.is_active.is_(True)))
+    return {d: own.get(d, DEFAULT_DUE_MINUTES) for d in departments if d != requester_id}
+
+
+def policies() -> list[HandoffPolicy]:
+    """Every department pair with a time of its own, by asking then providing department."""
+    return list(
+        db.session.scalars(
+            select(HandoffPolicy).order_by(
+                HandoffPolicy.requester_department_id, HandoffPolicy.provider_department_id
+            )
+        )
+    )
 
 
 def set_policy(
@@ -348,7 +429,7 @@ def take_step(
             created_at=now,
         )
         db.session.add(message)
-    db.session.flush()
+    _flush_step(handoff)
     _record_hop(handoff, actor, action, before, waited)
     events.handoff_stepped.send(handoff, actor=actor, action=action, before=before, message=message)
     return handoff
@@ -392,7 +473,7 @@ def confirm_handoff(
             created_at=now,
         )
         db.session.add(message)
-    db.session.flush()
+    _flush_step(handoff)
     _record_hop(
         handoff,
         actor,
@@ -431,6 +512,15 @@ def post_message(handoff: Handoff, *, actor: User, body: str) -> HandoffMessage:
         case_id=handoff.case_id,
     )
     return message
+
+
+def _flush_step(handoff: Handoff) -> None:
+    """Write the step; another person's step committed meanwhile (the version column no longer
+    matches) is a HandoffConflict, as when it was seen before."""
+    try:
+        db.session.flush()
+    except StaleDataError:
+        raise HandoffConflict(handoff) from None
 
 
 def _last_step_at(handoff: Handoff) -> datetime:
