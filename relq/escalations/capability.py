@@ -21,6 +21,7 @@ CAPABILITY = Capability(
         "harassment_flagged": (events._on_harassment,),
         "deadline_missed": (events._on_deadline_missed,),
         "surge_recorded": (events._on_surge,),
+        "handoff_stalled": (events._on_handoff_stalled,),
     },
     tick=services.tick,
     menu=(

@@ -1,5 +1,5 @@
 """What raises escalations: the case's own facts at intake and on edit, a harassment flag,
-a missed deadline, a recorded surge."""
+a missed deadline, a recorded surge, a stalled handoff."""
 
 from __future__ import annotations
 
@@ -60,3 +60,9 @@ def _on_transition(case, *, action, **_):
 
     if action in ("route", "reroute"):
         follow_department(case)
+
+
+def _on_handoff_stalled(handoff, **_):
+    from relq.escalations.services import raise_stalled_handoff
+
+    raise_stalled_handoff(handoff)

@@ -17,6 +17,8 @@ from relq.cases.models import Case
 from relq.db import db, utcnow
 from relq.errors import CodedError, Conflict, NotFound
 from relq.escalations.models import AGES, OUTCOMES, REASONS, Escalation, EscalationComment
+from relq.handoffs.models import Handoff
+from relq.handoffs.services import visible_handoffs
 from relq.org.models import User
 from relq.themes.models import SurgeAlert
 
@@ -29,18 +31,26 @@ def raise_escalation(
     *,
     detail: str = "",
     surge_alert_id: int | None = None,
+    handoff: Handoff | None = None,
     now: datetime | None = None,
 ) -> Escalation | None:
-    """Open an escalation for `case` (or a surge alert) and `reason`, unless one was already
-    raised for them (open or closed): returns the new escalation, or None."""
+    """Open an escalation for `case` (or a surge alert, or a handoff) and `reason`, unless one
+    was already raised for them (open or closed): returns the new escalation, or None."""
     if reason not in REASONS:
         raise ValueError(reason)
+    if case is not None:
+        department_id = case.responsible_department_id
+    elif handoff is not None:
+        department_id = handoff.provider_department_id
+    else:
+        department_id = None
     values = {
         "case_id": case.id if case is not None else None,
         "surge_alert_id": surge_alert_id,
+        "handoff_id": handoff.id if handoff is not None else None,
         "reason": reason,
         "level": REASONS[reason].level,
-        "department_id": case.responsible_department_id if case is not None else None,
+        "department_id": department_id,
         "detail": detail[:300],
         "opened_at": now or utcnow(),
         "decision": "",
@@ -50,6 +60,8 @@ def raise_escalation(
     # notifications): they go in one batch at the next flush instead of one by one here.
     if case is not None:
         target, where = ["case_id", "reason"], "case_id IS NOT NULL"
+    elif handoff is not None:
+        target, where = ["handoff_id"], "handoff_id IS NOT NULL"
     else:
         target, where = ["surge_alert_id"], "surge_alert_id IS NOT NULL"
     statement = (
@@ -75,6 +87,15 @@ def raise_escalation(
     )
     events.escalation_opened.send(case, escalation=escalation)
     return escalation
+
+
+def raise_stalled_handoff(handoff: Handoff, *, now: datetime | None = None) -> Escalation | None:
+    """A handoff that waited for its provider past its due time and the pair's grace: one
+    department-level escalation, raised to the leads of both departments (once per handoff,
+    however many clocks tick: the unique index says no to the second). Returns it, or None."""
+    return raise_escalation(
+        None, "stalled_handoff", handoff=handoff, detail=handoff.ref, now=now or handoff.stalled_at
+    )
 
 
 class EscalationError(CodedError):
@@ -442,12 +463,13 @@ def owner_candidates(user: User) -> list[User]:
 
 
 def owner_choices(escalation: Escalation) -> list[User]:
-    """Who may own it: the executives, and the leads of the department concerned."""
+    """Who may own it: the executives, and the leads of the departments concerned (both
+    departments of a stalled handoff)."""
     condition = User.role == "executive"
-    if escalation.department_id is not None:
+    if escalation.department_ids:
         condition = or_(
             condition,
-            and_(User.role == "lead", User.department_id == escalation.department_id),
+            and_(User.role == "lead", User.department_id.in_(escalation.department_ids)),
         )
     return list(
         db.session.scalars(
@@ -514,13 +536,21 @@ def escalations_of(case_id: int) -> list[Escalation]:
     )
 
 
-def subjects_of(
-    escalations: list[Escalation], user: User
-) -> tuple[dict[int, Case], dict[int, SurgeAlert]]:
-    """The cases (only those `user` may see: a lead sees the escalations of their department,
-    even when its case was rerouted away) and the surge alerts the escalations are about."""
+@dataclass
+class Subjects:
+    """What a list of escalations is about: the cases `user` may see (a lead sees the
+    escalations of their department, even when its case was rerouted away), the surge alerts,
+    and the stalled handoffs `user` may open (through relq.handoffs' door)."""
+
+    cases: dict[int, Case]
+    alerts: dict[int, SurgeAlert]
+    handoffs: dict[int, Handoff]
+
+
+def subjects_of(escalations: list[Escalation], user: User) -> Subjects:
     case_ids = {e.case_id for e in escalations if e.case_id}
     alert_ids = {e.surge_alert_id for e in escalations if e.surge_alert_id}
+    handoff_ids = {e.handoff_id for e in escalations if e.handoff_id}
     cases = {
         c.id: c for c in db.session.scalars(access.visible_cases(user).where(Case.id.in_(case_ids)))
     }
@@ -530,7 +560,13 @@ def subjects_of(
             a.id: a
             for a in db.session.scalars(select(SurgeAlert).where(SurgeAlert.id.in_(alert_ids)))
         }
-    return cases, alerts
+    handoffs = {}
+    if handoff_ids:
+        handoffs = {
+            h.id: h
+            for h in db.session.scalars(visible_handoffs(user).where(Handoff.id.in_(handoff_ids)))
+        }
+    return Subjects(cases, alerts, handoffs)
 
 
 def comments_of(escalation: Escalation) -> list[EscalationComment]:

@@ -1,4 +1,13 @@
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -33,6 +42,7 @@ from relq.escalations.services import (
     subjects_of,
 )
 from relq.escalations.triggers import REPEAT_CUSTOMER
+from relq.handoffs.models import STATUSES as HANDOFF_STATUSES
 from relq.org.models import active_departments
 
 bp = Blueprint("escalations", __name__, url_prefix="/escalations")
@@ -49,7 +59,20 @@ def escalation_labels():
         "ESCALATION_LEVELS": LEVELS,
         "ESCALATION_OUTCOMES": OUTCOMES,
         "REPEAT_CUSTOMER": REPEAT_CUSTOMER,
+        "handoff_page_url": handoff_url,
+        "HANDOFF_STATUSES": HANDOFF_STATUSES,
     }
+
+
+def handoff_url(handoff_id: int) -> str:
+    """The handoff's page, or the handoff inbox until the page exists in this app."""
+    for endpoint, values in (
+        ("handoffs.detail", {"handoff_id": handoff_id}),
+        ("handoffs.index", {}),
+    ):
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint, **values)
+    return ""
 
 
 @bp.app_template_filter("age")
@@ -97,7 +120,7 @@ def _board_page(*, status=200, decision_form=None, owner_form=None):
     filters = _filters()
     page = max(min(_int_arg("page") or 1, 10_000), 1)
     rows, has_next = board(current_user, filters, limit=PER_PAGE, offset=(page - 1) * PER_PAGE)
-    cases, alerts = subjects_of([e for row in rows for e in row.escalations], current_user)
+    subjects = subjects_of([e for row in rows for e in row.escalations], current_user)
     counts = open_counts(current_user)
     by_reason = {code: sum(n for (r, _lv), n in counts.items() if r == code) for code in REASONS}
     locale = str(get_locale())
@@ -110,8 +133,9 @@ def _board_page(*, status=200, decision_form=None, owner_form=None):
             rows=rows,
             has_next=has_next,
             total=count_rows(current_user, filters),
-            cases=cases,
-            alerts=alerts,
+            cases=subjects.cases,
+            alerts=subjects.alerts,
+            handoffs=subjects.handoffs,
             filters=filters,
             filter_args=_filter_args(filters),
             page=page,
@@ -178,7 +202,7 @@ def owner_selected():
 
 
 def _detail_page(escalation, *, status=200, decision_form=None, comment_form=None):
-    cases, alerts = subjects_of([escalation], current_user)
+    subjects = subjects_of([escalation], current_user)
     owner_form = None
     if access.can_comment_escalation(current_user, escalation):
         owner_form = OwnerForm(formdata=None, owner_id=escalation.owner_id or 0)
@@ -189,8 +213,9 @@ def _detail_page(escalation, *, status=200, decision_form=None, comment_form=Non
         render_template(
             "escalations/detail.html",
             escalation=escalation,
-            case=cases.get(escalation.case_id),
-            alert=alerts.get(escalation.surge_alert_id),
+            case=subjects.cases.get(escalation.case_id),
+            alert=subjects.alerts.get(escalation.surge_alert_id),
+            handoff=subjects.handoffs.get(escalation.handoff_id),
             comments=comments_of(escalation),
             decision_form=decision_form or DecisionForm(formdata=None),
             comment_form=comment_form or CommentForm(formdata=None),
