@@ -1,0 +1,1 @@
+"""The relationship map between departments and each department's 関係品質 scorecard."""
