@@ -1,9 +1,10 @@
-"""The receivers that turn what happened to a case into notifications. They run inside the
-sender's transaction (relq.events) and only add rows: e-mail goes out after the commit."""
+"""The receivers that turn what happened to a case (or a handoff) into notifications. They run
+inside the sender's transaction (relq.events) and only add rows: e-mail goes out after the
+commit."""
 
 from __future__ import annotations
 
-from relq.notify import services
+from relq.notify import handoffs, services
 
 ROUTING_ACTIONS = ("route", "reroute")
 
@@ -39,6 +40,23 @@ def _on_compliment(case, *, actor, compliment, **_):
     services.notify_compliment(compliment, actor=actor)
 
 
+def _on_handoff_requested(handoff, *, actor, **_):
+    handoffs.notify_handoff_requested(handoff, actor=actor)
+
+
+def _on_handoff_stepped(handoff, *, actor, action, message=None, **_):
+    if action in ("answer", "decline"):
+        handoffs.notify_handoff_answered(handoff, actor=actor, action=action, message=message)
+    elif action == "send_back":
+        handoffs.notify_handoff_sent_back(handoff, actor=actor, message=message)
+    elif action == "confirm":
+        handoffs.notify_handoff_thanked(handoff, actor=actor)
+
+
+def _on_handoff_overdue(handoff, **_):
+    handoffs.notify_handoff_overdue(handoff)
+
+
 # relq.events' signal name -> receivers (declared in relq/notify/capability.py).
 RECEIVERS = {
     "case_transitioned": (_on_transition,),
@@ -48,4 +66,7 @@ RECEIVERS = {
     "deadline_missed": (_on_deadline_missed,),
     "escalation_opened": (_on_escalation_opened,),
     "compliment_shared": (_on_compliment,),
+    "handoff_requested": (_on_handoff_requested,),
+    "handoff_stepped": (_on_handoff_stepped,),
+    "handoff_overdue": (_on_handoff_overdue,),
 }

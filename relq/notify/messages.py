@@ -39,7 +39,10 @@ def _describe(notification: Notification, external: bool, can_see: bool) -> tupl
     reader = notification.user
     params = notification.params or {}
     case = notification.case if can_see else None
-    ref = notification.case.ref if notification.case is not None else ""
+    if notification.case is not None:
+        ref = notification.case.ref
+    else:
+        ref = params.get("ref", "") if notification.handoff_id is not None else ""
     department = _department_name(params.get("department_id"), reader.locale)
     title, lines = _WORDING[notification.event](notification, params, ref, department, reader)
     if case is not None:
@@ -49,8 +52,10 @@ def _describe(notification: Notification, external: bool, can_see: bool) -> tupl
         url = link("cases.detail", external=external, case_id=case.id)
     elif notification.case_id is None and notification.escalation_id is not None:
         url = _escalation_link(notification, external)
-    elif notification.event == "compliment" and "thanks.index" in current_app.view_functions:
+    elif notification.event in _TO_THANKS and "thanks.index" in current_app.view_functions:
         url = link("thanks.index", external=external, mine="y")
+    elif notification.handoff_id is not None:
+        url = handoff_link(notification.handoff_id, external=external)
     else:
         url = link("notify.index", external=external)
     return title, body, url
@@ -118,6 +123,59 @@ def _compliment(n, params, ref, department, reader):
     return title, [_("In their words: %(quote)s", quote=quote) if quote else ""]
 
 
+def _handoff_requested(n, params, ref, department, reader):
+    if params.get("provider_user_id") == reader.id:
+        title = _("%(ref)s: %(department)s asks you", ref=ref, department=department)
+    else:
+        title = _("%(ref)s: %(department)s asks your department", ref=ref, department=department)
+    return title, [
+        _("What is asked: %(ask)s", ask=params.get("ask") or ""),
+        _("Due: %(due)s", due=_local(params.get("due_at"), reader)),
+    ]
+
+
+def _handoff_answered(n, params, ref, department, reader):
+    text = (params.get("body") or "").strip()
+    if params.get("action") == "decline":
+        title = _("%(department)s declined your request %(ref)s", department=department, ref=ref)
+        line = _("Why not: %(text)s", text=text) if text else ""
+    else:
+        title = _("%(department)s answered your request %(ref)s", department=department, ref=ref)
+        line = _("Their answer: %(text)s", text=text) if text else ""
+    return title, [line, _("What was asked: %(ask)s", ask=params.get("ask") or "")]
+
+
+def _handoff_sent_back(n, params, ref, department, reader):
+    title = _("%(department)s sent your answer to %(ref)s back", department=department, ref=ref)
+    text = (params.get("body") or "").strip()
+    return title, [
+        _("What is still missing: %(text)s", text=text) if text else "",
+        _("What was asked: %(ask)s", ask=params.get("ask") or ""),
+    ]
+
+
+def _handoff_overdue(n, params, ref, department, reader):
+    due = _local(params.get("due_at"), reader)
+    title = _(
+        "%(ref)s from %(department)s is overdue (due %(due)s)",
+        ref=ref,
+        department=department,
+        due=due,
+    )
+    return title, [_("What is asked: %(ask)s", ask=params.get("ask") or "")]
+
+
+def _handoff_thanked(n, params, ref, department, reader):
+    title = _(
+        "%(department)s thanked you for your answer (%(ref)s)", department=department, ref=ref
+    )
+    thanks = (params.get("thanks") or "").strip()
+    return title, [_("In their words: %(quote)s", quote=thanks) if thanks else ""]
+
+
+# Thanks are read in the thanks feed (among the reader's own: mine=y).
+_TO_THANKS = ("compliment", "handoff_thanked")
+
 _WORDING = {
     "routed": _routed,
     "answered": _answered,
@@ -125,6 +183,11 @@ _WORDING = {
     "deadline_missed": _deadline,
     "escalation": _escalation,
     "compliment": _compliment,
+    "handoff_requested": _handoff_requested,
+    "handoff_answered": _handoff_answered,
+    "handoff_sent_back": _handoff_sent_back,
+    "handoff_overdue": _handoff_overdue,
+    "handoff_thanked": _handoff_thanked,
 }
 
 
@@ -150,6 +213,14 @@ def _escalation_link(notification: Notification, external: bool) -> str:
     # The escalation board is another capability's page: link to it when the app has it.
     if "escalations.index" in current_app.view_functions:
         return link("escalations.index", external=external)
+    return link("notify.index", external=external)
+
+
+def handoff_link(handoff_id: int, *, external: bool = False) -> str:
+    """The handoff's page (relq/handoffs' capability), or the notifications while this app
+    has no such page."""
+    if "handoffs.detail" in current_app.view_functions:
+        return link("handoffs.detail", external=external, handoff_id=handoff_id)
     return link("notify.index", external=external)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, up
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import joinedload
 
-from relq.access import can_see_case, visible_cases
+from relq.access import can_read_handoff, can_see_case, visible_cases
 from relq.audit.services import record
 from relq.cases.models import Case
 from relq.db import db, transaction_cache, utcnow
@@ -50,13 +50,15 @@ def notify(
     actor: User | None,
     params: dict[str, Any],
     escalation_id: int | None = None,
+    handoff=None,
     recipients_key: tuple | None = None,
 ) -> list[Notification]:
     """Tell the active users matching `recipients` (a condition on User) about `event`, each as
     they chose (NotificationPreference, else DEFAULTS): a row when they want it in the app or
     by e-mail, its e-mail pending when they want e-mail and mail is configured (waiting for
     their daily summary, "digest", when they chose one: NotificationSetting). Never the actor,
-    never someone who cannot see `case`. Returns the rows added; they are flushed with the
+    never someone who cannot see `case` (or read `handoff`, a relq.handoffs Handoff, whose
+    notifications carry it instead of a case). Returns the rows added; they are flushed with the
     session's next flush, so that a burst (a tick announcing thousands of lapsed deadlines)
     inserts them in batches. `recipients_key` names `recipients` for this transaction: the
     same key finds the same people without asking the database again."""
@@ -75,6 +77,8 @@ def notify(
         if case is not None and wanted:
             seeing = _who_sees(case, [user for user, _, _, _ in wanted])
             wanted = [w for w in wanted if w[0].id in seeing]
+        if handoff is not None:
+            wanted = [w for w in wanted if can_read_handoff(w[0], handoff)]
     if not wanted:
         return []
     now, mail = utcnow(), mail_enabled()
@@ -84,6 +88,7 @@ def notify(
             event=event,
             case_id=case.id if case is not None else None,
             escalation_id=escalation_id,
+            handoff_id=handoff.id if handoff is not None else None,
             params=params,
             created_at=now,
             # E-mail only: nothing new to read in the app, so it never counts as unread.
@@ -195,16 +200,20 @@ def notify_deadline(event: str, case: Case, deadline) -> list[Notification]:
 
 
 def notify_escalation(case: Case | None, escalation) -> list[Notification]:
-    """Tell the leads of the escalation's department, and management for level 2."""
+    """Tell the leads of the escalation's department (both departments of a stalled handoff),
+    and management for level 2."""
+
+    # A stalled handoff concerns the asking department's leads as well.
+    asking = escalation.handoff.requester_department_id if escalation.handoff_id else None
 
     def recipients() -> ColumnElement[bool]:
-        leads = _leads_of(escalation.department_id)
+        leads = or_(_leads_of(escalation.department_id), _leads_of(asking))
         return or_(leads, User.role == "executive") if escalation.level >= 2 else leads
 
     return notify(
         "escalation",
         recipients,
-        recipients_key=("leads", escalation.department_id, escalation.level >= 2),
+        recipients_key=("leads", escalation.department_id, asking, escalation.level >= 2),
         case=case,
         actor=None,
         escalation_id=escalation.id,
@@ -370,15 +379,22 @@ def mark_read(user: User, notification_id: int, *, now: datetime | None = None):
 
 def mark_group_read(user: User, notification_id: int, *, now: datetime | None = None):
     """Mark read the group of `user`'s notification `notification_id` (every notification of
-    the same case and kind) and return that notification; None when `user` has none with this
-    id."""
+    the same case, or handoff, and kind) and return that notification; None when `user` has
+    none with this id."""
     notification = mark_read(user, notification_id, now=now)
-    if notification is not None and notification.case_id is not None:
+    if notification is None:
+        return None
+    same = None
+    if notification.case_id is not None:
+        same = Notification.case_id == notification.case_id
+    elif notification.handoff_id is not None:
+        same = Notification.handoff_id == notification.handoff_id
+    if same is not None:
         db.session.execute(
             update(Notification)
             .where(
                 Notification.user_id == user.id,
-                Notification.case_id == notification.case_id,
+                same,
                 Notification.event == notification.event,
                 Notification.read_at.is_(None),
             )
@@ -412,8 +428,8 @@ def mark_all_read(user: User, *, up_to_id: int | None = None, now: datetime | No
 
 @dataclass
 class NotificationGroup:
-    """A person's notifications of one case and kind (a notification without a case is a
-    group of its own), newest first."""
+    """A person's notifications of one case (or handoff) and kind (a notification without
+    either is a group of its own), newest first."""
 
     notifications: list[Notification]
     count: int
@@ -424,8 +440,15 @@ class NotificationGroup:
         return self.notifications[0]
 
 
-# The notifications of one case and kind on one person's page: one group.
-_GROUP_SUBJECT = func.coalesce(Notification.case_id, -Notification.id)
+# The notifications of one case and kind on one person's page: one group; a handoff's (which
+# carry no case, and whose events no case's notification has) by their handoff.
+_GROUP_SUBJECT = func.coalesce(Notification.case_id, Notification.handoff_id, -Notification.id)
+
+
+def _subject(n: Notification) -> int:
+    return n.case_id if n.case_id is not None else n.handoff_id or -n.id
+
+
 # How many of a group's notifications its expanded list shows.
 GROUP_SHOWN = 20
 
@@ -453,7 +476,7 @@ def notification_groups(
     has_next, groups = len(groups) > limit, groups[:limit]
     keys = {(g.subject, g.event): g for g in groups}
     found: dict[tuple[int, str], list[Notification]] = {key: [] for key in keys}
-    case_ids = [g.subject for g in groups if g.subject > 0]
+    subject_ids = [g.subject for g in groups if g.subject > 0]
     single_ids = [-g.subject for g in groups if g.subject < 0]
     if groups:
         rows = db.session.scalars(
@@ -461,12 +484,16 @@ def notification_groups(
             .options(joinedload(Notification.case), joinedload(Notification.user))
             .where(
                 Notification.user_id == user.id,
-                or_(Notification.case_id.in_(case_ids), Notification.id.in_(single_ids)),
+                or_(
+                    Notification.case_id.in_(subject_ids),
+                    Notification.handoff_id.in_(subject_ids),
+                    Notification.id.in_(single_ids),
+                ),
             )
             .order_by(Notification.created_at.desc(), Notification.id.desc())
         )
         for n in rows:
-            key = (n.case_id if n.case_id is not None else -n.id, n.event)
+            key = (_subject(n), n.event)
             if key in found and len(found[key]) < GROUP_SHOWN:
                 found[key].append(n)
     return [
