@@ -23,6 +23,7 @@ def capabilities() -> tuple[Capability, ...]:
     from relq.harassment.capability import CAPABILITY as harassment
     from relq.notify.capability import CAPABILITY as notify
     from relq.org.capability import CAPABILITY as org
+    from relq.relations.capability import CAPABILITY as relations
     from relq.routing.capability import CAPABILITY as routing
     from relq.tags.capability import CAPABILITY as tags
     from relq.thanks.capability import CAPABILITY as thanks
@@ -42,4 +43,5 @@ def capabilities() -> tuple[Capability, ...]:
         harassment,
         thanks,
         routing,
+        relations,
     )
