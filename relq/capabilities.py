@@ -20,6 +20,7 @@ def capabilities() -> tuple[Capability, ...]:
     from relq.cases.capability import CAPABILITY as cases
     from relq.deadlines.capability import CAPABILITY as deadlines
     from relq.escalations.capability import CAPABILITY as escalations
+    from relq.handoffs.capability import CAPABILITY as handoffs
     from relq.harassment.capability import CAPABILITY as harassment
     from relq.notify.capability import CAPABILITY as notify
     from relq.org.capability import CAPABILITY as org
@@ -38,6 +39,7 @@ def capabilities() -> tuple[Capability, ...]:
         themes,
         answers,
         deadlines,
+        handoffs,
         escalations,
         notify,
         harassment,

@@ -39,6 +39,7 @@ def test_every_package_with_pages_is_declared_and_installed(app):
 def test_the_clock_runs_the_declared_steps_in_order(app):
     assert [name for name, _ in app.extensions["relq"].ticks] == [
         "deadlines",
+        "handoffs",  # overdue and stalled handoffs, before the escalations and e-mails they raise
         "escalations",
         "notify",
     ]
