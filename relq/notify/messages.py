@@ -138,7 +138,7 @@ def _handoff_answered(n, params, ref, department, reader):
     text = (params.get("body") or "").strip()
     if params.get("action") == "decline":
         title = _("%(department)s declined your request %(ref)s", department=department, ref=ref)
-        line = _("Why not: %(text)s", text=text) if text else ""
+        line = _("Why they declined: %(text)s", text=text) if text else ""
     else:
         title = _("%(department)s answered your request %(ref)s", department=department, ref=ref)
         line = _("Their answer: %(text)s", text=text) if text else ""
@@ -170,7 +170,7 @@ def _handoff_thanked(n, params, ref, department, reader):
         "%(department)s thanked you for your answer (%(ref)s)", department=department, ref=ref
     )
     thanks = (params.get("thanks") or "").strip()
-    return title, [_("In their words: %(quote)s", quote=thanks) if thanks else ""]
+    return title, [_("Their words: %(quote)s", quote=thanks) if thanks else ""]
 
 
 # Thanks are read in the thanks feed (among the reader's own: mine=y).
