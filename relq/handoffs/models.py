@@ -34,7 +34,8 @@ SIDES = {REQUESTER: _l("Asking side"), PROVIDER: _l("Providing side")}
 
 STATUSES = {
     "requested": _l("Requested"),
-    "accepted": _l("Accepted"),
+    # Not "Accepted"/"Accept": those words are the tag suggestions' (採用), not a department's.
+    "accepted": _l("Taken on"),
     "answered": _l("Answered"),
     "confirmed": _l("Confirmed"),
     "declined": _l("Declined"),
@@ -61,7 +62,7 @@ class Step:
 STEPS: dict[str, Step] = {
     s.action: s
     for s in (
-        Step("accept", ("requested",), "accepted", PROVIDER, _l("Accept")),
+        Step("accept", ("requested",), "accepted", PROVIDER, _l("Take it on")),
         Step(
             "decline",
             ("requested",),
