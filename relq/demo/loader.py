@@ -283,6 +283,7 @@ def load_demo(n_cases: int = 600, *, progress: Callable[[int], None] | None = No
         if rng_index % 200 == 0:
             db.session.flush()
     db.session.flush()
+    load_demo_handoffs(departments, users, now)
     _escalate(users, now)
     lead = next(u for u in users if u.role == "lead" and u.department_id == intake.id)
     _flag_harassment(harassed, lead)
@@ -472,3 +473,153 @@ def _answer(case, action, lead, at, index, item, owner) -> DepartmentAnswer | No
         answered_by_id=lead.id,
         answered_at=at,
     )
+
+
+# ---- handoffs between departments (the relationship map) -------------------------------------
+
+# (asking, answering, how many over the 12 weeks, business minutes to accept, to answer,
+# the share sent back at least once, usefulness and speed ratings, the share thanked). Two
+# stall points a demo should show: 物流部 slow to answer 品質保証部 (its answers come days
+# after the two-day due time), and 経理部 sending 営業部's answers back three times in five.
+DEMO_HANDOFF_EDGES = [
+    ("cs", "qa", 70, (20, 240), (240, 900), 0.08, (4, 5), (3, 5), 0.35),
+    ("cs", "logistics", 45, (30, 300), (300, 1000), 0.1, (3, 5), (3, 4), 0.25),
+    ("cs", "accounting", 30, (30, 240), (300, 900), 0.1, (3, 5), (3, 5), 0.2),
+    ("cs", "sales", 20, (30, 240), (240, 800), 0.1, (3, 5), (3, 5), 0.2),
+    ("cs", "it", 20, (20, 180), (200, 700), 0.1, (3, 5), (4, 5), 0.25),
+    ("qa", "logistics", 36, (700, 1800), (2200, 4200), 0.1, (2, 4), (1, 2), 0.05),
+    ("accounting", "sales", 30, (30, 200), (300, 800), 0.6, (2, 3), (3, 4), 0.05),
+    ("sales", "accounting", 15, (30, 240), (240, 800), 0.1, (3, 5), (3, 5), 0.2),
+    ("sales", "logistics", 20, (30, 300), (300, 900), 0.1, (3, 4), (3, 4), 0.15),
+    ("logistics", "qa", 12, (30, 240), (240, 900), 0.1, (4, 5), (3, 5), 0.3),
+    ("logistics", "it", 12, (20, 200), (200, 800), 0.1, (3, 5), (3, 5), 0.2),
+    ("hr", "it", 10, (20, 200), (200, 700), 0.1, (4, 5), (4, 5), 0.3),
+    ("planning", "accounting", 8, (30, 240), (300, 900), 0.1, (3, 5), (3, 5), 0.2),
+]
+DEMO_ASKS = {
+    "qa": ("同ロットの出荷先と出荷日を教えてください", "お客様が原因の説明を待っています"),
+    "logistics": ("配送状況と再配達の可否を確認してください", "お客様が届く日を知りたがっています"),
+    "accounting": ("返金処理の状況を確認してください", "二重請求の返金をお客様が待っています"),
+    "sales": ("取引先への請求内容の根拠資料をください", "請求額の説明を求められています"),
+    "it": ("会員アプリのログイン障害の状況を教えてください", "ログインできない方が続いています"),
+}
+DEMO_ANSWERS = {
+    "qa": "検査記録を確認しました。該当ロットは出荷前検査で異常ありません。",
+    "logistics": "配送記録を確認しました。出荷日と配送業者の追跡番号をお送りします。",
+    "accounting": "返金は本日手続きしました。3営業日以内に反映されます。",
+    "sales": "請求の根拠となる見積書と契約書の写しを添付します。",
+    "it": "障害は復旧済みです。影響範囲と再発防止策をまとめました。",
+}
+DEMO_SEND_BACK = {
+    "sales": "見積書の版が古く、請求額と一致しません。最新版をお願いします。",
+}
+DEMO_THANKS = "迅速で丁寧なご対応、ありがとうございました。お客様にもすぐ説明できました。"
+
+
+def load_demo_handoffs(departments: dict[str, Department], users: list[User], now) -> int:
+    """A few hundred handoffs over the demo's 12 weeks, asked and answered through the handoff
+    services with their `now=` (their audit events and notifications dated then), with the
+    stall points of DEMO_HANDOFF_EDGES; then the clock stamps what is still waiting past due.
+    Returns how many were asked."""
+    import random
+
+    from relq.deadlines.calendar import add_business_minutes, is_working_day
+    from relq.demo.corpus import WINDOW_DAYS
+    from relq.handoffs.services import confirm_handoff, request_handoff, take_step
+    from relq.handoffs.services import tick as handoff_tick
+    from relq.notify.models import Notification
+
+    rng = random.Random(15)
+    leads = {u.department.code: u for u in users if u.role == "lead"}
+    operators = [u for u in users if u.role == "operator"]
+    start = now - timedelta(days=WINDOW_DAYS)
+
+    def dated(at) -> None:
+        # What the services just added carries the present; the demo tells a past.
+        for obj in db.session.new:
+            if isinstance(obj, AuditEvent):
+                obj.at = at
+            elif isinstance(obj, Notification):
+                obj.created_at = at
+
+    def moment(index: int, count: int):
+        at = start + timedelta(days=WINDOW_DAYS * (index + rng.random()) / count)
+        local = at.astimezone(OFFICE_TZ)
+        while not is_working_day(local.date()):
+            local += timedelta(days=1)
+        local = local.replace(hour=9 + rng.randrange(8), minute=rng.randrange(0, 60, 5))
+        return local.astimezone(now.tzinfo)
+
+    asked = 0
+    for edge in DEMO_HANDOFF_EDGES:
+        asking, answering, count, accept, answer, bounce, useful, speed, thanks = edge
+        provider = leads[answering]
+        for index in range(count):
+            at = moment(index, count)
+            if at >= now:
+                continue
+            actor = operators[index % len(operators)] if asking == "cs" else leads[asking]
+            ask, why = DEMO_ASKS[answering]
+            handoff = request_handoff(
+                actor=actor,
+                provider_department_id=departments[answering].id,
+                ask=ask,
+                why=why if asking == "cs" else "",
+                now=at,
+            )
+            dated(at)
+            asked += 1
+
+            def step(action, when, body="", handoff=handoff, actor=actor, provider=provider):
+                if when >= now:
+                    return False
+                side = provider if action in ("accept", "decline", "answer") else actor
+                take_step(
+                    handoff,
+                    actor=side,
+                    action=action,
+                    expected_version=handoff.version,
+                    body=body,
+                    now=when,
+                )
+                dated(when)
+                return True
+
+            accepted_at = add_business_minutes(at, rng.randint(*accept))
+            if index % 29 == 7:
+                step("decline", accepted_at, "当部の所管ではありません。担当部署をご確認ください。")
+                continue
+            if index % 41 == 11:
+                step("cancel", accepted_at)
+                continue
+            if not step("accept", accepted_at):
+                continue
+            answered_at = add_business_minutes(at, max(rng.randint(*answer), accept[1] + 10))
+            if not step("answer", answered_at, DEMO_ANSWERS[answering]):
+                continue
+            # Bounces spread evenly: any four weeks of an edge hold about its share.
+            if int((index + 1) * bounce) > int(index * bounce):
+                sent_back_at = add_business_minutes(answered_at, rng.randint(60, 240))
+                reason = DEMO_SEND_BACK.get(answering, "必要な情報が不足しています。")
+                if not step("send_back", sent_back_at, reason):
+                    continue
+                answered_at = add_business_minutes(sent_back_at, rng.randint(*answer) // 2)
+                if not step("answer", answered_at, DEMO_ANSWERS[answering]):
+                    continue
+            confirmed_at = add_business_minutes(answered_at, rng.randint(30, 600))
+            if confirmed_at >= now:
+                continue
+            usefulness = rng.randint(*useful)
+            confirm_handoff(
+                handoff,
+                actor=actor,
+                expected_version=handoff.version,
+                usefulness=usefulness,
+                speed=rng.randint(*speed),
+                thanks=DEMO_THANKS if usefulness >= 4 and rng.random() < thanks else "",
+                now=confirmed_at,
+            )
+            dated(confirmed_at)
+    db.session.flush()
+    handoff_tick(now)
+    return asked
