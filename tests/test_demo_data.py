@@ -145,3 +145,32 @@ def _tagged() -> set[int]:
     from relq.tags.models import CaseTag
 
     return set(db.session.scalars(sa.select(CaseTag.case_id)))
+
+
+def test_demo_handoffs_show_their_stall_points_on_the_map(app, login_as):
+    """A few hundred handoffs over the 12 weeks; on the map's default period 物流部 is slow to
+    answer 品質保証部 and 経理部 often sends 営業部's answers back, and the map says so."""
+    from relq.handoffs.models import Handoff
+    from relq.org.models import Department
+    from relq.relations.services import BOUNCES, SLOW, default_period, relationship_map
+
+    result = app.test_cli_runner().invoke(args=["relq", "demo", "--cases", "100"])
+    assert result.exit_code == 0, result.output
+    db.session.rollback()
+    assert 250 <= db.session.scalar(sa.select(sa.func.count(Handoff.id))) <= 400
+    assert db.session.scalar(sa.select(sa.func.count()).where(Handoff.thanks != "")) >= 10
+    code = {d.code: d.id for d in db.session.scalars(sa.select(Department))}
+    found = relationship_map(default_period())
+    stalls = {(e.requester_id, e.provider_id): e.stall for e in found.stall_points}
+    assert SLOW in stalls[(code["qa"], code["logistics"])]
+    assert BOUNCES in stalls[(code["accounting"], code["sales"])]
+    assert set(stalls) == {(code["qa"], code["logistics"]), (code["accounting"], code["sales"])}
+    executive = db.session.scalar(sa.select(User).where(User.role == "executive"))
+    page = (
+        login_as(executive, app.config["DEMO_PASSWORD"]).get("/relations/").get_data(as_text=True)
+    )
+    row = page.split(f'data-testid="edge-{code["qa"]}-{code["logistics"]}"')[1].split("</tr>")[0]
+    assert 'data-testid="stall-slow"' in row
+    row = page.split(f'data-testid="edge-{code["accounting"]}-{code["sales"]}"')[1]
+    assert 'data-testid="stall-bounces"' in row.split("</tr>")[0]
+    assert page.count('class="map-edge map-stall"') == 2
