@@ -27,12 +27,13 @@ from relq.org.models import Department, User
 
 DEFAULT_WEEKS = 4
 MAX_WEEKS = 53
-# Stall points, as data: an edge with at least STALL_MIN_HANDOFFS handoffs in the period is a
-# stall point where requests wait longest — its median turnaround is at least
-# STALL_WAIT_FACTOR times the typical edge's (the median of all edges' medians), or at least
-# STALL_OVERDUE_SHARE of its handoffs are overdue — or where they bounce most: at least
-# STALL_BOUNCE_FLOOR of its answers sent back, and STALL_BOUNCE_FACTOR times the share of all
-# answers sent back.
+# Stall points, as data. An edge with at least STALL_MIN_HANDOFFS handoffs in the period is a
+# stall point where requests wait longest: its median turnaround is at least STALL_WAIT_FACTOR
+# times the typical edge's (the median of all edges' medians), or at least STALL_OVERDUE_SHARE
+# of its handoffs are overdue. An edge with at least STALL_MIN_HANDOFFS answers is one where
+# they bounce most: at least STALL_BOUNCE_FLOOR of its answers sent back, and
+# STALL_BOUNCE_FACTOR times the share of all answers sent back. (Fewer than that is too few to
+# call: one answer sent back of three is not a pattern.)
 STALL_MIN_HANDOFFS = 5
 STALL_WAIT_FACTOR = 2.0
 STALL_OVERDUE_SHARE = 0.5
@@ -310,19 +311,22 @@ def stall_reasons(
     edge: EdgeMetrics, typical_turnaround: float | None, overall_bounce_rate: float | None
 ) -> frozenset[str]:
     """Why `edge` is a stall point (SLOW, BOUNCES), by the rule in this module's constants."""
-    if edge.handoffs < STALL_MIN_HANDOFFS:
-        return frozenset()
     found = set()
     turnaround = edge.median_turnaround_minutes
     if (
-        turnaround is not None
-        and typical_turnaround
-        and turnaround >= STALL_WAIT_FACTOR * typical_turnaround
-    ) or (edge.overdue_share or 0) >= STALL_OVERDUE_SHARE:
+        edge.handoffs >= STALL_MIN_HANDOFFS
+        and (
+            turnaround is not None
+            and typical_turnaround
+            and turnaround >= STALL_WAIT_FACTOR * typical_turnaround
+        )
+        or (edge.overdue_share or 0) >= STALL_OVERDUE_SHARE
+    ):
         found.add(SLOW)
     rate = edge.bounce_rate
     if (
-        rate is not None
+        edge.answered >= STALL_MIN_HANDOFFS
+        and rate is not None
         and rate >= STALL_BOUNCE_FLOOR
         and rate >= STALL_BOUNCE_FACTOR * (overall_bounce_rate or 0)
     ):

@@ -173,7 +173,9 @@ def _edge(**values) -> EdgeMetrics:
         ({"overdue": 5}, {SLOW}),  # half of them overdue
         ({"bounced": 3}, {BOUNCES}),  # 30%, over 25% and twice the overall 10%
         ({"bounced": 2}, set()),  # 20%: under the floor
-        ({"handoffs": 4, "median_turnaround_minutes": 5000, "bounced": 9}, set()),  # too few
+        ({"handoffs": 4, "median_turnaround_minutes": 5000, "overdue": 4}, set()),  # too few
+        ({"answered": 4, "bounced": 3}, set()),  # 3 of 4 sent back: too few answers to call
+        ({"answered": 5, "bounced": 3}, {BOUNCES}),
     ],
 )
 def test_stall_points_by_rule(values, expected):
