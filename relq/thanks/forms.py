@@ -3,7 +3,7 @@ from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAr
 from wtforms.validators import DataRequired, Length, Optional
 
 from relq.forms import RelqForm
-from relq.thanks.services import QUOTE_MAX, STAFF_NAME_MAX
+from relq.thanks.services import QUOTE_MAX, SOURCES, STAFF_NAME_MAX
 
 
 class ShareForm(RelqForm):
@@ -33,5 +33,11 @@ class FeedFilterForm(RelqForm):
         csrf = False
 
     department = SelectField(_l("Department"), coerce=int, default=0, validators=[Optional()])
+    source = SelectField(
+        _l("Thanks from"),
+        choices=[("", _l("Customers and departments"))] + list(SOURCES.items()),
+        default="",
+        validators=[Optional()],
+    )
     mine = BooleanField(_l("Thanks to me"))
     page = IntegerField(default=1, validators=[Optional()])

@@ -4,10 +4,11 @@ flush; they never commit."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, func, literal, select, text, union_all
 from sqlalchemy.exc import IntegrityError
 
 from relq import access, events
@@ -15,6 +16,8 @@ from relq.audit.services import record
 from relq.cases.models import Case
 from relq.cases.services import CaseError, MissingInput, NotAllowed
 from relq.db import db, utcnow
+from relq.handoffs.models import Handoff, HandoffMessage
+from relq.handoffs.services import visible_handoffs
 from relq.org.models import Department, User
 from relq.thanks.models import Compliment
 
@@ -130,24 +133,134 @@ def unshare_compliment(compliment: Compliment, *, actor: User) -> None:
 
 
 # ---- the feed ----------------------------------------------------------------------------------
+# Two sources, one stream: customers' compliments passed on, and the thank-yous one department
+# sent another when confirming a handoff's answer (internal thanks). One query of both, newest
+# first, pages through them together.
+
+CUSTOMER, INTERNAL = "customer", "internal"
+SOURCES = {CUSTOMER: _l("From customers"), INTERNAL: _l("Between departments")}
+# What the feed's internal entries read (the partial index ix_handoffs_thanked_closed_at):
+# spelled as the index's predicate, so that both databases use it.
+_THANKED = text("handoffs.thanks <> ''")
 
 
 @dataclass
 class FeedFilters:
     department_id: int | None = None
     staff_user_id: int | None = None
+    source: str = ""  # "" (both), or a SOURCES key
 
 
-def thanks_feed(filters: FeedFilters, *, limit: int, offset: int = 0) -> list[Compliment]:
-    """Shared compliments, newest first. Not scoped by `visible_cases`: the feed is for every
-    employee and shows only what the operator chose to share, never the case itself."""
-    query = select(Compliment)
+@dataclass
+class FeedEntry:
+    """One entry of the feed: a compliment, or a handoff confirmed with a thank-you (with the
+    people who wrote its answers)."""
+
+    source: str
+    at: datetime
+    compliment: Compliment | None = None
+    handoff: Handoff | None = None
+    answerers: list[User] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return f"{self.compliment.id}" if self.compliment else f"handoff-{self.handoff.id}"
+
+
+def _compliments(filters: FeedFilters) -> Select:
+    query = select(
+        literal(CUSTOMER).label("source"),
+        Compliment.id.label("id"),
+        Compliment.shared_at.label("at"),
+    )
     if filters.department_id:
         query = query.where(Compliment.department_id == filters.department_id)
     if filters.staff_user_id:
         query = query.where(Compliment.staff_user_id == filters.staff_user_id)
-    query = query.order_by(Compliment.shared_at.desc(), Compliment.id.desc())
-    return list(db.session.scalars(query.limit(limit).offset(offset)))
+    return query
+
+
+def _internal_thanks(filters: FeedFilters) -> Select:
+    """Handoffs confirmed with a thank-you, dated when they were confirmed; thanked: the
+    providing department and the people who wrote its answers."""
+    query = select(
+        literal(INTERNAL).label("source"), Handoff.id.label("id"), Handoff.closed_at.label("at")
+    ).where(_THANKED, Handoff.status == "confirmed")
+    if filters.department_id:
+        query = query.where(Handoff.provider_department_id == filters.department_id)
+    if filters.staff_user_id:
+        query = query.where(
+            Handoff.id.in_(
+                select(HandoffMessage.handoff_id).where(
+                    HandoffMessage.author_id == filters.staff_user_id,
+                    HandoffMessage.kind == "answer",
+                )
+            )
+        )
+    return query
+
+
+def thanks_feed(filters: FeedFilters, *, limit: int, offset: int = 0) -> list[FeedEntry]:
+    """Shared compliments and internal thank-yous, newest first. Not scoped by `visible_cases`
+    or the handoffs' door: the feed is for every employee and shows only the words meant to be
+    shared (what the operator chose to share; a thank-you and who it thanks), never the case or
+    what was asked."""
+    parts = []
+    if filters.source in ("", CUSTOMER):
+        parts.append(_compliments(filters))
+    if filters.source in ("", INTERNAL):
+        parts.append(_internal_thanks(filters))
+    both = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    page = db.session.execute(
+        select(both.c.source, both.c.id, both.c.at)
+        .order_by(both.c.at.desc(), both.c.source.desc(), both.c.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    compliment_ids = [row.id for row in page if row.source == CUSTOMER]
+    handoff_ids = [row.id for row in page if row.source == INTERNAL]
+    compliments = {
+        c.id: c
+        for c in db.session.scalars(select(Compliment).where(Compliment.id.in_(compliment_ids)))
+    }
+    handoffs = {
+        h.id: h for h in db.session.scalars(select(Handoff).where(Handoff.id.in_(handoff_ids)))
+    }
+    answerers = _answerers_of(handoff_ids)
+    entries = []
+    for row in page:
+        if row.source == CUSTOMER:
+            compliment = compliments[row.id]
+            entries.append(FeedEntry(CUSTOMER, compliment.shared_at, compliment=compliment))
+        else:
+            handoff = handoffs[row.id]
+            entries.append(
+                FeedEntry(
+                    INTERNAL,
+                    handoff.closed_at,
+                    handoff=handoff,
+                    answerers=answerers.get(handoff.id, []),
+                )
+            )
+    return entries
+
+
+def _answerers_of(handoff_ids: list[int]) -> dict[int, list[User]]:
+    """The people who wrote each handoff's answers, in the order they first answered."""
+    found: dict[int, list[User]] = {}
+    if not handoff_ids:
+        return found
+    rows = db.session.execute(
+        select(HandoffMessage.handoff_id, User)
+        .join(User, User.id == HandoffMessage.author_id)
+        .where(HandoffMessage.handoff_id.in_(handoff_ids), HandoffMessage.kind == "answer")
+        .order_by(HandoffMessage.handoff_id, HandoffMessage.created_at, HandoffMessage.id)
+    ).all()
+    for handoff_id, user in rows:
+        people = found.setdefault(handoff_id, [])
+        if user not in people:
+            people.append(user)
+    return found
 
 
 def linkable_case_ids(user: User, case_ids: list[int]) -> set[int]:
@@ -161,16 +274,35 @@ def linkable_case_ids(user: User, case_ids: list[int]) -> set[int]:
     )
 
 
+def linkable_handoff_ids(user: User, handoff_ids: list[int]) -> set[int]:
+    """Which of `handoff_ids` `user` may open (relq.handoffs' door)."""
+    if not handoff_ids:
+        return set()
+    return set(
+        db.session.scalars(
+            visible_handoffs(user).with_only_columns(Handoff.id).where(Handoff.id.in_(handoff_ids))
+        )
+    )
+
+
 def thanks_per_department(
     weeks: int = FEED_WEEKS, now: datetime | None = None
 ) -> list[tuple[Department, int]]:
-    """Compliments shared in the last `weeks` weeks per department, most thanked first."""
+    """Thanks received in the last `weeks` weeks per department, most thanked first: the
+    compliments passed on to it and the thank-yous for its answers to other departments."""
     since = (now or utcnow()) - timedelta(weeks=weeks)
-    n = func.count(Compliment.id)
+    received = union_all(
+        select(Compliment.department_id.label("department_id")).where(
+            Compliment.shared_at >= since
+        ),
+        select(Handoff.provider_department_id.label("department_id")).where(
+            _THANKED, Handoff.status == "confirmed", Handoff.closed_at >= since
+        ),
+    ).subquery()
+    n = func.count()
     rows = db.session.execute(
         select(Department, n)
-        .join(Compliment, Compliment.department_id == Department.id)
-        .where(Compliment.shared_at >= since)
+        .join(received, received.c.department_id == Department.id)
         .group_by(Department.id)
         .order_by(n.desc(), Department.id)
     ).all()

@@ -1,6 +1,6 @@
 """The "thanks" feed and the case-page panel that passes a compliment on."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,6 +18,7 @@ from relq.thanks.services import (
     MissingInput,
     compliment_for_case,
     linkable_case_ids,
+    linkable_handoff_ids,
     share_compliment,
     staff_by_department,
     thanks_feed,
@@ -119,6 +120,13 @@ def withdraw(compliment_case_id: int):
     return redirect(url_for("cases.detail", case_id=compliment_case_id))
 
 
+def handoff_url(handoff_id: int) -> str:
+    """The handoff's page, when this app has it (relq/handoffs' capability)."""
+    if "handoffs.detail" in current_app.view_functions:
+        return url_for("handoffs.detail", handoff_id=handoff_id)
+    return ""
+
+
 @bp.get("/")
 @allow(EVERYONE)
 def index():
@@ -133,14 +141,25 @@ def index():
     filters = FeedFilters(
         department_id=form.department.data or None,
         staff_user_id=current_user.id if form.mine.data else None,
+        source=form.source.data or "",
     )
     entries = thanks_feed(filters, limit=PER_PAGE + 1, offset=(page - 1) * PER_PAGE)
+    shown = entries[:PER_PAGE]
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template(
         "thanks/index.html",
         form=form,
-        entries=entries[:PER_PAGE],
-        linkable=linkable_case_ids(current_user, [c.case_id for c in entries[:PER_PAGE]]),
+        entries=shown,
+        linkable=linkable_case_ids(
+            current_user, [e.compliment.case_id for e in shown if e.compliment]
+        ),
+        handoff_urls={
+            handoff_id: url
+            for handoff_id in linkable_handoff_ids(
+                current_user, [e.handoff.id for e in shown if e.handoff]
+            )
+            if (url := handoff_url(handoff_id))
+        },
         per_department=thanks_per_department(FEED_WEEKS),
         weeks=FEED_WEEKS,
         page=page,
