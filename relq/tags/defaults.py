@@ -180,6 +180,25 @@ TAGS = [
         "Product wishes",
         ["要望", "発売", "復活", "再販", "wish", "suggestion"],
     ),
+    # Household appliances' own (appended: the tags above keep their ids).
+    (
+        "quality.power",
+        "電源・動作の不具合",
+        "Power and operation faults",
+        ["電源", "スイッチ", "止まる", "起動", "power", "turn on", "switch off"],
+    ),
+    (
+        "quality.noise",
+        "異音・振動",
+        "Noise and vibration",
+        ["異音", "音 する", "うるさい", "振動", "noise", "rattle", "vibration"],
+    ),
+    (
+        "aftersales.warranty",
+        "修理・部品・保証",
+        "Repair, parts and warranty",
+        ["修理", "部品", "保証", "保証期間", "warranty", "repair", "spare part"],
+    ),
 ]
 
 # The shared front-line tags: how people were treated, compliments, wishes.
@@ -205,8 +224,11 @@ INDUSTRIES: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "Household appliances",
         (
             "quality.defect",
+            "quality.power",
+            "quality.noise",
             "safety.fire_injury",
             "usage.howto",
+            "aftersales.warranty",
             "praise.product",
             "wish.product",
             *_SERVICE,
