@@ -11,7 +11,8 @@ prior (half a case in an average week's volume: a key never seen before is not e
 zero), by the beta-binomial predictive tail (scipy.stats.betabinom): the uncertainty of a
 baseline made of few cases widens the tail instead of letting 3 cases against 0.1 pass.
 The multiple-testing correction (Holm, family-wise α = SURGE_ALPHA per week) counts every key
-tried, i.e. every key seen in the nine weeks, not only those with enough cases this week.
+tried, i.e. every key seen in the nine weeks, not only those with enough cases this week (keys
+that count exactly the same cases every week are one test).
 A key must also have at least MIN_CASES of its kind (phrases need more than tags) and twice
 its expected count.
 
@@ -22,7 +23,8 @@ test again), and lends its name to that alert (「KT-200 · 蓋 · ロック」)
 
 Generic phrases. Besides relq's fixed list (GENERIC), the phrases this installation hears in
 most weeks (learn_generic_phrases: in ≥ 75 % of the last 26 weeks and ≥ 1 % of cases) name no
-surge: ディーラー at a car maker, 配送 at a mail-order shop.
+surge across products: ディーラー at a car maker, 電源 at an appliance maker. For one product
+they still may (「KT-100 · 電源」: that model's power faults), though never as a second name.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from relq.themes.products import ALL_PRODUCTS, LEVELS, Catalogue, Unit, parse_pr
 
 BASELINE_WEEKS = 8
 SURGE_ALPHA = 0.05
-MIN_CASES = {"tag": 3, "phrase": 4}
+MIN_CASES = {"tag": 4, "phrase": 5}
 SURGE_MIN_RATIO = 2.0
 # The prior: PRIOR_CASES in PRIOR_WEEKS average weeks.
 PRIOR_CASES = 0.5
@@ -164,15 +166,38 @@ def read_weeks(now: datetime, generic: Iterable[str] = ()) -> Week:
         units = refs[product or ""].units() if product else []
         if not units:
             units = catalogue.units_from_text((lemmas or "").split(), phrases)
-        problems = list(tags_of.get(case_id, ())) + [
+        tags = tags_of.get(case_id, [])
+        words = [
             Problem("phrase", p, p)
             for p in phrases
-            if usable(p) and p not in generic and not catalogue.is_product_word(p)
+            if usable(p) and not catalogue.is_product_word(p)
         ]
-        for unit in [*units, ALL_PRODUCTS]:
-            for problem in problems:
+        for unit in units:
+            for problem in (*tags, *words):
                 cases[unit, problem][slot].add(case_id)
-    return Week(now, cases, totals)
+        # Across products, a phrase heard every week (ディーラー, 電源) names nothing; for one
+        # product it may (KT-100 · 電源).
+        for problem in (*tags, *(w for w in words if w.value not in generic)):
+            cases[ALL_PRODUCTS, problem][slot].add(case_id)
+    return Week(now, _distinct(cases), totals)
+
+
+def _distinct(cases: dict) -> dict:
+    """One key per distinct set of cases: keys that count the same cases every week are one
+    test, not several (a family with one model, a tag and the phrase that triggers it). The
+    most specific product, then a tag, names it."""
+    order = sorted(
+        cases, key=lambda k: (LEVELS.index(k[0].level), k[1].kind != "tag", k[0].key, k[1].value)
+    )
+    seen: set = set()
+    kept = {}
+    for key in order:
+        slots = cases[key]
+        signature = tuple(sorted((slot, frozenset(ids)) for slot, ids in slots.items()))
+        if signature not in seen:
+            seen.add(signature)
+            kept[key] = slots
+    return kept
 
 
 def surge_test(observed: int, baseline: int, total_now: int, total_before: int) -> tuple:
@@ -204,6 +229,7 @@ def holm(p_values: dict, tried: int, alpha: float = SURGE_ALPHA) -> set:
 def find_surges(now: datetime | None = None, generic: Iterable[str] = ()) -> list[Surge]:
     """This week's surges and new themes (the 7 days before `now`), most specific product
     first, then most significant; nothing is stored."""
+    generic = set(generic)
     week = read_weeks(now or utcnow(), generic)
     tried = max(1, week.keys_tried)
     total_now, total_before = week.totals[-1], sum(week.totals[:-1])
@@ -239,7 +265,9 @@ def find_surges(now: datetime | None = None, generic: Iterable[str] = ()) -> lis
         if home is not None:
             if home.unit == unit and problem.kind == "phrase" and len(home.also) < 2:
                 named = [home.problem.label, *home.also]
-                if not any(n in problem.label or problem.label in n for n in named):
+                if problem.value not in generic and not any(
+                    n in problem.label or problem.label in n for n in named
+                ):
                     home.also.append(problem.label)
             continue
         kept.append(
