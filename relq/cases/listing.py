@@ -38,7 +38,8 @@ _ASSIGNEE = aliased(User)
 
 class DeadlineState(NamedTuple):
     """How a row's next clock stands at a moment: `state` running, overdue or paused;
-    `minutes` the business minutes left (running, paused) or past due (overdue)."""
+    `minutes` the business minutes past due (overdue only: the list says how late, and shows
+    when the others are due)."""
 
     kind: str
     state: str
@@ -77,13 +78,11 @@ class CaseRow(NamedTuple):
             return None
         due = self.clock_due_at
         if self.clock_paused_at is not None:
-            minutes = business_minutes_between(self.clock_paused_at, due)
-            return DeadlineState(self.clock_kind, "paused", minutes, due)
+            return DeadlineState(self.clock_kind, "paused", 0, due)
         if due < now:
-            return DeadlineState(
-                self.clock_kind, "overdue", business_minutes_between(due, now), due
-            )
-        return DeadlineState(self.clock_kind, "running", business_minutes_between(now, due), due)
+            late = business_minutes_between(due, now)
+            return DeadlineState(self.clock_kind, "overdue", late, due)
+        return DeadlineState(self.clock_kind, "running", 0, due)
 
 
 @dataclass(frozen=True)

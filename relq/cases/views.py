@@ -243,18 +243,34 @@ def _list_query() -> str:
 
 
 def _bulk_choices(locale: str) -> dict:
-    """The bulk tools' choices: people (the viewer first), departments."""
-    people = kept(
-        ("org",),
-        ("bulk-assignees", locale, current_user.department_id),
-        lambda: bulk_assignees(current_user, locale),
-    )
-    mine = [p for p in people if p[0] == current_user.id]
-    others = [p for p in people if p[0] != current_user.id]
-    return {
-        "assignees": [*mine, *others, (0, _("Nobody"))],
-        "departments": _department_choices(_("Choose a department")),
-    }
+    """The bulk tools' choices: people (the viewer first, then their department's, then the
+    others'), nobody, departments; kept per viewer until a person or a department changes."""
+    user = current_user
+
+    def compute() -> dict:
+        people = bulk_assignees(user, locale)
+        mine = [p for p in people if p[0] == user.id]
+        others = [p for p in people if p[0] != user.id]
+        return {
+            "assignees": (*mine, *others, (0, _("Nobody"))),
+            "departments": tuple(_department_choices(_("Choose a department"))),
+        }
+
+    return kept(("org",), ("bulk-choices", locale, user.id), compute)
+
+
+def _bulk_html(locale: str) -> Markup | None:
+    """The bulk tools' fields (cases/_macros.html `bulk_tools`) for a case worker, rendered
+    once per viewer and language and kept while people and departments are unchanged; None
+    for those without the tools."""
+    if not access.can_bulk_update_cases(current_user):
+        return None
+
+    def render() -> Markup:
+        choices = _bulk_choices(locale)
+        return _macros().bulk_tools(choices["assignees"], choices["departments"])
+
+    return kept(("org",), ("bulk-tools", locale, current_user.id), render)
 
 
 @bp.get("/")
@@ -280,7 +296,7 @@ def index():
         clock_kinds=translated(DEADLINE_KINDS),
         highlight=highlighter(values.q) if values.q else None,
         saved_views=saved_views_of(current_user),
-        bulk=_bulk_choices(locale) if access.can_bulk_update_cases(current_user) else None,
+        bulk_html=_bulk_html(locale),
     )
 
 

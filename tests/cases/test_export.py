@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from relq.audit.models import AuditEvent
 from relq.cases.export import neutralise
 from relq.db import transaction, utcnow
+from relq.deadlines.calendar import OFFICE_TZ
 from relq.deadlines.models import CaseDeadline
 from tests.factories import make_case, make_department, make_user
 
@@ -174,7 +175,15 @@ def test_the_list_and_the_export_show_the_next_deadline_and_how_late(org, login_
     html = client.get("/cases/").get_data(as_text=True)
     rows = {ref: row for ref, row in re.findall(r"(C-\d{4}-\d{6})</a></td>(.*?)</tr>", html, re.S)}
     assert "deadline-badge-overdue" in rows[late.ref] and "超過" in rows[late.ref]
-    assert "deadline-badge-overdue" not in rows[on_time.ref] and "あと" in rows[on_time.ref]
+    assert "deadline-badge-overdue" not in rows[on_time.ref]
+    due = session.scalar(
+        sa.select(sa.func.min(CaseDeadline.due_at)).where(
+            CaseDeadline.case_id == on_time.id,
+            CaseDeadline.met_at.is_(None),
+            CaseDeadline.cancelled_at.is_(None),
+        )
+    )
+    assert f'deadline-due">{due.astimezone(OFFICE_TZ):%Y-%m-%d %H:%M}<' in rows[on_time.ref]
     exported = {row[0]: row for row in rows_of(export(client))[1:]}
     assert exported[late.ref][11] == "期限超過" and int(exported[late.ref][12]) >= 5 * 540
     assert exported[on_time.ref][11] == "期限内" and exported[on_time.ref][12] == ""
