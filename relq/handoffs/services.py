@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -96,11 +97,15 @@ def inbox(user: User, box: str) -> Select:
             | (Handoff.provider_department_id == department),
             Handoff.status.not_in(OPEN_STATUSES),
         ).order_by(Handoff.closed_at.desc(), Handoff.id.desc())
-    side = Handoff.provider_department_id if box == "incoming" else Handoff.requester_department_id
+    incoming = box == "incoming"
+    side = Handoff.provider_department_id if incoming else Handoff.requester_department_id
     # What the department must act on first: the provider while it is waiting for an answer,
-    # the asking side once there is one to confirm.
+    # the asking side once there is one to confirm; then by due time (overdue first).
+    acts_now = (
+        Handoff.status.in_(WAITING_FOR_PROVIDER) if incoming else Handoff.status == "answered"
+    )
     return query.where(side == department, Handoff.status.in_(OPEN_STATUSES)).order_by(
-        Handoff.due_at, Handoff.id
+        sql_case((acts_now, 0), else_=1), Handoff.due_at, Handoff.id
     )
 
 
@@ -154,10 +159,13 @@ def waiting_badge(user: User) -> int:
 
 
 def inbox_page(user: User, box: str, *, limit: int, offset: int = 0) -> list[Handoff]:
-    """One page of `inbox(user, box)`, with each handoff's case loaded in one more query."""
+    """One page of `inbox(user, box)`, with each handoff's case and person asked loaded."""
     return list(
         db.session.scalars(
-            inbox(user, box).options(selectinload(Handoff.case)).limit(limit).offset(offset)
+            inbox(user, box)
+            .options(selectinload(Handoff.case), selectinload(Handoff.provider_user))
+            .limit(limit)
+            .offset(offset)
         )
     )
 

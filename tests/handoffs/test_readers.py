@@ -124,3 +124,22 @@ def test_waited_and_late(org):
     assert waited_minutes(handoff, jst(2026, 11, 30, 10, 0)) == 540
     assert not is_late(handoff, jst(2026, 11, 30, 10, 0))
     assert db.session.get(Handoff, handoff.id).status == "answered"
+
+
+def test_each_inbox_puts_first_what_the_department_must_act_on(org):
+    answered_early = _ask(org, now=jst(2026, 11, 2, 10, 0))  # the earliest due, but answered
+    take_step(
+        answered_early,
+        actor=org.lead_qa,
+        action="answer",
+        expected_version=answered_early.version,
+        body="回答済みです",
+        now=jst(2026, 11, 3, 10, 0),
+    )
+    overdue = _ask(org, now=jst(2026, 11, 9, 10, 0))
+    fresh = _ask(org, now=WEDNESDAY)
+    db.session.commit()
+    # QA acts on what waits for its answer (overdue first); the answered one waits for cs.
+    assert inbox_page(org.lead_qa, "incoming", limit=10) == [overdue, fresh, answered_early]
+    # cs acts first on the answer to confirm.
+    assert inbox_page(org.operator, "outgoing", limit=10) == [answered_early, overdue, fresh]
