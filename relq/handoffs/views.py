@@ -36,6 +36,7 @@ from relq.handoffs.models import (
     SIDES,
     STATUSES,
     STEPS,
+    WAITING_FOR_PROVIDER,
     Handoff,
 )
 from relq.handoffs.services import (
@@ -151,7 +152,9 @@ def index():
         "handoffs/inbox.html",
         box=box,
         handoffs=shown,
-        late={h.id for h in shown if h.is_open and is_late(h, now)},
+        # Overdue: still waiting for its provider past the due time (an answer given late is
+        # shown on the handoff, not flagged in the list).
+        late={h.id for h in shown if h.status in WAITING_FOR_PROVIDER and is_late(h, now)},
         openable=openable_case_ids(current_user, [h.case_id for h in shown]),
         counts=inbox_counts(current_user, now),
         page=page,

@@ -77,6 +77,10 @@ def test_inbox_tabs_counts_overdue_first_and_cards(org, login_as):
     assert 'data-label="回答期限"' in page and 'data-label="依頼元"' in page
     assert f'data-testid="accept-{late.id}"' in page
 
+    # Answered late: no longer overdue in the list (it waits for the asking side now).
+    _step(late, org.lead_qa, "answer", "回答します")
+    assert 'data-testid="handoff-late"' not in _html(client.get("/handoffs/"))
+
     outgoing = _html(client.get("/handoffs/?box=outgoing"))
     assert "出荷記録をください" in outgoing and "今日の依頼" not in outgoing
     closed = _html(client.get("/handoffs/?box=closed"))
