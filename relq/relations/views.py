@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from relq import access
 from relq.access import allow, require
+from relq.deadlines.calendar import WORKDAY_MINUTES
 from relq.handoffs.models import STATUSES as HANDOFF_STATUSES
 from relq.i18n import locale_code, translated
 from relq.relations import charts
@@ -163,11 +164,10 @@ def department(department_id: int):
 
 
 def _formatter(kind: str):
-    from relq.deadlines.views import business_duration
-
+    """A bar's label: short enough to sit above it (durations in business days)."""
     return {
         "count": lambda v: str(int(v)),
         "share": lambda v: f"{round(v * 100)}%",
         "rating": lambda v: f"{v:.1f}",
-        "minutes": lambda v: business_duration(v),
+        "minutes": lambda v: f"{v / WORKDAY_MINUTES:.1f}",
     }[kind]
