@@ -21,6 +21,13 @@ the held-out accuracy of the top choice; multi-label kinds keep each label's own
 probability and choose C by micro F1 at the tuned thresholds.
 Either way a threshold is tuned and applied on the same numbers, by the same function
 (`TextModel.probabilities`).
+
+A department model may also route through the fine labels (the cases' tags): with the tags'
+own scorers, (1 − w) × its distribution + w × Σ P(tag | text) × P(department | tag), w chosen
+on the held-out cases from VIA_SHARES and kept at 0 unless the route beats the direct model
+there. Last, on the same held-out cases, the trainer measures what share of suggestions were
+right at each confidence (`held_out_reliability`): the table the tag admin page shows, so
+that an admin can choose the confidence from which a suggestion may be trusted.
 """
 
 from __future__ import annotations
@@ -127,6 +134,13 @@ class TextModel:
     # Tags whose suggestions people rejected more often than they accepted, when it was
     # trained: relq stops suggesting them (rules and model alike) until history says otherwise.
     untrusted: frozenset[str] = frozenset()
+    # Routing through the fine labels (a department model only, see `_fit_via_labels`): the
+    # tags' scorers, each tag's share of cases per department, and the weight of this path.
+    via_weights: Any = None  # features × fine labels, float32
+    via_intercepts: Any = None
+    via_routes: Any = None  # fine labels × labels: P(label | fine label)
+    via_share: float = 0.0
+    via_temperature: float = 1.0
 
     def features(self, texts: list[str], lemma_texts: list[str]):
         """The feature matrix of many texts, by sklearn's transform (`vector` is one text's
@@ -215,7 +229,13 @@ class TextModel:
 
         self._prepare()
         scores = np.asarray(x @ self.weights, dtype=np.float64) + self.intercepts
-        return _scale(scores, self.temperature)
+        probabilities = _scale(scores, self.temperature)
+        if self.via_share:
+            fine = np.asarray(x @ self.via_weights, dtype=np.float64) + self.via_intercepts
+            probabilities = _mix(
+                probabilities, fine, self.via_routes, self.via_share, self.via_temperature
+            )
+        return probabilities
 
     def predict(
         self,
@@ -232,7 +252,17 @@ class TextModel:
         self._prepare()
         indices, values = self.vector(text, lemma_text)
         scores = values @ self.weights[indices].astype(np.float64) + self.intercepts
-        probabilities = _scale(scores[np.newaxis, :], self.temperature)[0]
+        probabilities = _scale(scores[np.newaxis, :], self.temperature)
+        if self.via_share:
+            fine = values @ self.via_weights[indices].astype(np.float64) + self.via_intercepts
+            probabilities = _mix(
+                probabilities,
+                fine[np.newaxis, :],
+                self.via_routes,
+                self.via_share,
+                self.via_temperature,
+            )
+        probabilities = probabilities[0]
         found = []
         for k, code in enumerate(self.codes):
             p = float(probabilities[k])
@@ -273,6 +303,43 @@ def _scale(scores, temperature: float | None):
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
     return e / e.sum(axis=1, keepdims=True)
+
+
+def _mix(direct, fine_scores, routes, share: float, temperature: float):
+    """(1 − share) × the direct distribution + share × the route through the fine labels:
+    each fine label's probability (a softmax of their scores at `temperature`) times the
+    share of its cases each label had."""
+    return (1.0 - share) * direct + share * (_scale(fine_scores, temperature) @ routes)
+
+
+VIA_SHARES = (0.0, 0.25, 0.5, 0.75)
+
+
+def _routes(fine, y, smoothing: float = 0.5):
+    """fine labels × labels: of the cases with each fine label, the share each label had
+    (smoothed, so that a label no case of a fine label had keeps a little)."""
+    import numpy as np
+
+    counts = np.asarray(fine.T @ y, dtype=np.float64) + smoothing
+    return counts / counts.sum(axis=1, keepdims=True)
+
+
+def _fine_matrix(fine_labels: list[set[str]], rows) -> tuple[list[str], Any]:
+    """(codes, cases × codes 0/1) of the fine labels that MIN_PER_TAG of `rows` carry."""
+    import numpy as np
+
+    counts: dict[str, int] = {}
+    for i in rows:
+        for code in fine_labels[i]:
+            counts[code] = counts.get(code, 0) + 1
+    codes = sorted(c for c, n in counts.items() if MIN_PER_TAG <= n < len(rows))
+    index = {c: k for k, c in enumerate(codes)}
+    matrix = np.zeros((len(fine_labels), len(codes)), dtype=np.int64)
+    for i, found in enumerate(fine_labels):
+        for code in found:
+            if code in index:
+                matrix[i, index[code]] = 1
+    return codes, matrix
 
 
 def _fit(x, y, c: float):
@@ -411,7 +478,12 @@ def _matrix(vectorizers: list, texts: list[str], lemma_texts: list[str], *, fit:
 
 
 def fit_text_model(
-    texts: list[str], lemma_texts: list[str], labels: list[set[str]], *, seed: int = 13
+    texts: list[str],
+    lemma_texts: list[str],
+    labels: list[set[str]],
+    *,
+    fine_labels: list[set[str]] | None = None,
+    seed: int = 13,
 ) -> tuple[TextModel, dict[str, Any]]:
     """Choose C (and, for a single-label kind, the softmax temperature), then each label's
     threshold, on a held-out fifth of the history; refit on all of it with them.
@@ -479,6 +551,32 @@ def fit_text_model(
 
     c, (temperature, scores), tried = choose_c(evaluate)
     probabilities = _scale(scores, temperature)
+    share, via_tried = 0.0, {}
+    if single and fine_labels is not None and labelled.any():
+        fine_codes, fine = _fine_matrix(fine_labels, train)
+        if fine_codes:
+            # The fine labels' scorers learn on the training part only, so that the held-out
+            # cases judge the route through them as fairly as the direct one.
+            fine_weights, fine_intercepts = _fit(x_train, fine[train][:, : len(fine_codes)], c)
+            routes = _routes(fine[train], y_train)
+            fine_scores = np.asarray(x_test @ fine_weights, dtype=np.float64) + fine_intercepts
+            # The fine labels' own calibration, fitted like the direct path's (a case can
+            # carry none of them: those count for nothing here).
+            fine_temperature, _ = _best_temperature(fine[test], fine_scores)
+
+            def mixed_score(s: float) -> tuple[float, float]:
+                mixed = _mix(probabilities, fine_scores, routes, s, fine_temperature)
+                return accuracy(mixed), -_log_loss(y_test, mixed)
+
+            # A share only when it beats the direct path on the held-out cases.
+            best = mixed_score(0.0)
+            via_tried = {"0.0": round(best[0], 4)}
+            for candidate in VIA_SHARES[1:]:
+                score = mixed_score(candidate)
+                via_tried[str(candidate)] = round(score[0], 4)
+                if score > best:
+                    share, best = candidate, score
+            probabilities = _mix(probabilities, fine_scores, routes, share, fine_temperature)
     floors = thresholds_for(probabilities)
     predicted = (probabilities >= floors).astype(int)
     metrics: dict[str, Any] = {
@@ -504,6 +602,9 @@ def fit_text_model(
         metrics["accuracy"] = round(accuracy(probabilities), 3)
         metrics["log_loss"] = round(_log_loss(y_test, probabilities), 3)
         metrics["temperature"] = temperature
+    if fine_labels is not None:
+        metrics["via_labels_share"] = share
+        metrics["via_labels_tried"] = via_tried  # held-out accuracy at each share
 
     vectorizers = _vectorizers()
     x_all = _matrix(vectorizers, texts, lemma_texts, fit=True)
@@ -530,6 +631,12 @@ def fit_text_model(
         readable_from=len(chars.vocabulary_),
         temperature=temperature,
     )
+    if share:
+        every = range(len(texts))
+        fine_codes, fine = _fine_matrix(fine_labels, every)
+        model.via_weights, model.via_intercepts = _fit(x_all, fine, c)
+        model.via_routes = _routes(fine, y[:, usable])
+        model.via_share, model.via_temperature = share, fine_temperature
     return model, metrics
 
 
@@ -664,29 +771,41 @@ def _texts(rows) -> tuple[list[str], list[str]]:
     return [normalize(voice_of(case)) for case, _ in rows], [lemmas for _, lemmas in rows]
 
 
-def training_history() -> tuple[list[str], list[str], list[set[str]]]:
-    """Cases whose tags people decided on, with their analysed voice and accepted tags."""
-
-    rows = _voice_rows(Case.id.in_(select(CaseTag.case_id).where(CaseTag.state != "suggested")))
+def _accepted_tags() -> dict[int, set[str]]:
     accepted: dict[int, set[str]] = {}
     for case_id, code in db.session.execute(
         select(CaseTag.case_id, Tag.code).join(Tag).where(CaseTag.state == "accepted")
     ):
         accepted.setdefault(case_id, set()).add(code)
+    return accepted
+
+
+def training_history() -> tuple[list[str], list[str], list[set[str]], None]:
+    """Cases whose tags people decided on, with their analysed voice and accepted tags."""
+
+    rows = _voice_rows(Case.id.in_(select(CaseTag.case_id).where(CaseTag.state != "suggested")))
+    accepted = _accepted_tags()
     texts, lemmas = _texts(rows)
-    return texts, lemmas, [accepted.get(case.id, set()) for case, _ in rows]
+    return texts, lemmas, [accepted.get(case.id, set()) for case, _ in rows], None
 
 
-def routing_history() -> tuple[list[str], list[str], list[set[str]]]:
+def routing_history() -> tuple[list[str], list[str], list[set[str]], list[set[str]]]:
     """Cases a department owns (routed and acknowledged or later: the owner took it), with
-    the department's code as their one label."""
+    the department's code as their one label, and their accepted tags: the fine labels a
+    department suggestion may also route through."""
 
     codes = dict(db.session.execute(select(Department.id, Department.code)).all())
     rows = _voice_rows(
         Case.responsible_department_id.is_not(None) & Case.status.not_in(("received", "routed"))
     )
     texts, lemmas = _texts(rows)
-    return texts, lemmas, [{codes[case.responsible_department_id]} for case, _ in rows]
+    accepted = _accepted_tags()
+    return (
+        texts,
+        lemmas,
+        [{codes[case.responsible_department_id]} for case, _ in rows],
+        [accepted.get(case.id, set()) for case, _ in rows],
+    )
 
 
 HISTORIES = {"tags": training_history, "departments": routing_history}
@@ -694,11 +813,11 @@ HISTORIES = {"tags": training_history, "departments": routing_history}
 
 def train_model(kind: str) -> LearnedModel | None:
     """Retrain one kind of model from history and store it; None with too little history."""
-    texts, lemmas, labels = HISTORIES[kind]()
+    texts, lemmas, labels, fine_labels = HISTORIES[kind]()
     if sum(1 for found in labels if found) < MIN_EXAMPLES:
         return None
     started = time.perf_counter()
-    model, metrics = fit_text_model(texts, lemmas, labels)
+    model, metrics = fit_text_model(texts, lemmas, labels, fine_labels=fine_labels)
     metrics["seconds"] = round(time.perf_counter() - started, 2)
     if kind == "tags":
         model.untrusted = untrusted_tags()

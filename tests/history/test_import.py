@@ -422,6 +422,10 @@ def test_after_import_and_training_a_new_case_gets_suggestions(
     assert "tags: trained on 72 cases" in result.output
     assert "departments: trained on 72 cases" in result.output
     assert db.session.scalar(select(func.count(LearnedModel.id))) == 2
+    departments = db.session.scalar(select(LearnedModel).filter_by(kind="departments"))
+    # The department model tried routing through the imported tags, and measured itself.
+    assert "via_labels_tried" in departments.metrics
+    assert sum(b["n"] for b in departments.metrics["reliability"]["top"]) == 72 // 5
     with transaction():
         case = make_case(
             org.operator,
