@@ -143,3 +143,46 @@ def test_each_inbox_puts_first_what_the_department_must_act_on(org):
     assert inbox_page(org.lead_qa, "incoming", limit=10) == [overdue, fresh, answered_early]
     # cs acts first on the answer to confirm.
     assert inbox_page(org.operator, "outgoing", limit=10) == [answered_early, overdue, fresh]
+
+
+def test_inbox_page_reads_the_same_handoffs_in_the_same_order_as_inbox(org):
+    """inbox_page reads a status at a time through the indexes; inbox says what the order is."""
+    from relq.handoffs.services import inbox
+
+    made = []
+    for day in range(1, 13):
+        for provider, actor in ((org.qa, org.operator), (org.logistics, org.lead_qa)):
+            made.append(_ask(org, actor=actor, provider=provider, now=jst(2026, 11, day, 10)))
+    for k, handoff in enumerate(made):
+        provider = org.lead_qa if handoff.provider_department_id == org.qa.id else None
+        requester = org.operator if handoff.requester_department_id == org.cs.id else org.lead_qa
+        provider = provider or org.lead_logistics
+        if k % 5 == 1:
+            take_step(handoff, actor=provider, action="accept", expected_version=handoff.version)
+        elif k % 5 == 2:
+            take_step(
+                handoff,
+                actor=provider,
+                action="answer",
+                expected_version=handoff.version,
+                body="回答",
+            )
+        elif k % 5 == 3:
+            take_step(
+                handoff,
+                actor=provider,
+                action="decline",
+                expected_version=handoff.version,
+                body="否",
+            )
+        elif k % 5 == 4:
+            take_step(handoff, actor=requester, action="cancel", expected_version=handoff.version)
+    db.session.commit()
+    seen = 0
+    for user in (org.lead_qa, org.operator, org.lead_logistics):
+        for box in ("incoming", "outgoing", "closed"):
+            expected = db.session.scalars(inbox(user, box)).all()
+            pages = [inbox_page(user, box, limit=4, offset=o) for o in range(0, 28, 4)]
+            assert [h for page in pages for h in page] == expected, (user.email, box)
+            seen += len(expected)
+    assert seen == 2 * len(made)  # each handoff in one box of each of its two departments
