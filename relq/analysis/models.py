@@ -8,6 +8,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from relq.db import UTCDateTime, db, utcnow
 
 STATES = ("pending", "done", "failed")
+# Not (yet) analysed: what search still finds by substring (a short list an index serves).
+NOT_ANALYSED = ("pending", "failed")
 
 
 class CaseAnalysis(db.Model):

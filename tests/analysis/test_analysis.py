@@ -162,3 +162,24 @@ def test_unanalysed_cases_are_still_found(org, login_as):
     assert _analysis(case_id).state == "pending"
     html = login_as(org.operator).get("/cases/?q=破片").get_data(as_text=True)
     assert REF.findall(html) == [db.session.get(Case, case_id).ref]
+
+
+def test_words_with_quotes_backslashes_and_operators_are_searched_as_words(org, inline, login_as):
+    """On PostgreSQL the words become a tsquery: its quotes and operators must be escaped, not
+    read (a search for it's or a&b is a search, never a syntax error)."""
+    tricky = _log(
+        org,
+        subject="Order can't be placed",
+        customer_words="The page says it's broken: a&b | c\\d (error:42) 'quoted' !bang",
+    )
+    other = _log(org, subject="Delivery late", customer_words="The parcel is late again")
+    client = login_as(org.operator)
+    ref = db.session.get(Case, tricky).ref
+    for query in ("it's", "a&b", "c\\d", "error:42", "'quoted'", "!bang", "broken |"):
+        response = client.get("/cases/", query_string={"q": query, "scope": "all"})
+        assert response.status_code == 200, query
+        found = REF.findall(response.get_data(as_text=True))
+        assert db.session.get(Case, other).ref not in found, query
+    assert REF.findall(
+        client.get("/cases/", query_string={"q": "broken", "scope": "all"}).get_data(as_text=True)
+    ) == [ref]
