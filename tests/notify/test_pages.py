@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from relq.audit.models import AuditEvent
 from relq.db import db
-from relq.notify.models import NotificationPreference
+from relq.notify.models import HANDOFF_EVENTS, NotificationPreference
 from relq.notify.services import notify
 from relq.org.models import User
 from tests.factories import make_case, make_user
@@ -214,7 +214,7 @@ def test_saving_settings_is_audited_and_obeyed(org, login_as):
         "deadline_missed": (False, False),
         "escalation": (False, False),
         "compliment": (False, False),
-    }
+    } | {e: (False, False) for e in HANDOFF_EVENTS}  # left unchecked: off as well
     event = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.action == "notification_preferences.updated")
     ).one()
