@@ -103,9 +103,23 @@ def run_migrations_online():
 
     with connectable.connect() as connection:
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
-
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by copying it and dropping the old one; with foreign keys
+            # enforced, dropping a table that other rows point at (an escalation's comments)
+            # fails. Off for the migration (the pragma is ignored inside a transaction, so
+            # before it begins), every reference checked at its end, on again for the pool.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if dangling:
+                        raise RuntimeError(f"rows left pointing at nothing: {dangling[:5]}")
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys = ON")
 
 
 if context.is_offline_mode():

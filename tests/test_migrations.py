@@ -99,3 +99,39 @@ def test_case_list_walks_the_date_index(org, app, database):
         )
     )
     assert "ix_cases_received_at" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_an_office_with_data_migrates_down_and_up(empty_url):
+    """SQLite alters a table by copying it and dropping the old one: with rows that point at it
+    (an escalation's comments, a case's notes) the drop must not trip the foreign keys, and
+    nothing may be left dangling (a new installation has no such rows, an office has)."""
+    from relq.cases.models import Case
+    from relq.escalations.models import Escalation, EscalationComment
+    from relq.escalations.services import comment_on, raise_escalation
+    from tests.factories import make_case, make_department, make_user
+
+    app = _test_app(empty_url)
+    with app.app_context():
+        upgrade()
+        cs = make_department("cs", "お客様相談室", "CS", contact=True)
+        qa = make_department("qa", "品質保証部", "QA")
+        operator = make_user("operator", cs)
+        executive = make_user("executive", qa)
+        case = make_case(operator, department=qa, severity=2)
+        escalation = raise_escalation(case, "safety", detail="異物") or db.session.scalar(
+            sa.select(Escalation).where(Escalation.case_id == case.id).limit(1)
+        )
+        comment_on(escalation, actor=executive, body="現品を回収すること")
+        db.session.commit()
+
+        downgrade(revision="0010")
+        upgrade()
+        db.session.remove()
+        assert db.session.scalar(sa.select(sa.func.count(Case.id))) == 1
+        assert db.session.scalar(sa.select(sa.func.count(Escalation.id))) == 1
+        assert db.session.scalar(sa.select(sa.func.count(EscalationComment.id))) == 1
+        if db.engine.dialect.name == "sqlite":
+            with db.engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+                assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        db.engine.dispose()
