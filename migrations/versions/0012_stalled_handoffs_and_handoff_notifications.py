@@ -3,7 +3,8 @@
 Escalations learn the reason "stalled_handoff" and point at their handoff (one per handoff,
 a partial unique index as for cases and surges); notifications (and the choices of them) learn
 the handoffs' events and carry their handoff, by which they are grouped; the thanks feed reads
-the handoffs confirmed with a thank-you, newest first, through a partial index.
+the handoffs confirmed with a thank-you, newest first (all, or one department's), through
+partial indexes.
 
 Revision ID: 0012
 Revises: 0011
@@ -63,7 +64,8 @@ def upgrade():
         batch_op.drop_constraint(op.f('ck_notification_preferences_event_known'), type_='check')
         batch_op.create_check_constraint(op.f('ck_notification_preferences_event_known'), sa.text(NEW_EVENTS))
     with op.batch_alter_table('handoffs', schema=None) as batch_op:
-        batch_op.create_index('ix_handoffs_thanked_closed_at', ['closed_at'], unique=False, sqlite_where=THANKED, postgresql_where=THANKED)
+        batch_op.create_index('ix_handoffs_thanked_closed_at', ['closed_at', 'provider_department_id'], unique=False, sqlite_where=THANKED, postgresql_where=THANKED)
+        batch_op.create_index('ix_handoffs_thanked_provider_closed_at', ['provider_department_id', 'closed_at'], unique=False, sqlite_where=THANKED, postgresql_where=THANKED)
 
 
 def downgrade():
@@ -79,6 +81,7 @@ def downgrade():
     op.execute(f"DELETE FROM escalation_comments WHERE escalation_id IN ({stalled})")
     op.execute("DELETE FROM escalations WHERE handoff_id IS NOT NULL OR reason = 'stalled_handoff'")
     with op.batch_alter_table('handoffs', schema=None) as batch_op:
+        batch_op.drop_index('ix_handoffs_thanked_provider_closed_at', sqlite_where=THANKED, postgresql_where=THANKED)
         batch_op.drop_index('ix_handoffs_thanked_closed_at', sqlite_where=THANKED, postgresql_where=THANKED)
     with op.batch_alter_table('notification_preferences', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_notification_preferences_event_known'), type_='check')

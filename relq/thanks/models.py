@@ -31,10 +31,19 @@ class Compliment(db.Model):
 
 
 # The internal thank-yous of the feed: handoffs confirmed with a thank-you to the people who
-# answered, newest first. Declared here, beside the feed that reads it, on the handoffs' table
-# (migration 0012).
+# answered, newest first (with the department thanked, for the per-department counts), and
+# newest first for one department thanked. Declared here, beside the feed that reads them, on
+# the handoffs' table (migration 0012); partial, so they hold the thanked ones only.
 THANKED_HANDOFFS = Index(
     "ix_handoffs_thanked_closed_at",
+    Handoff.closed_at,
+    Handoff.provider_department_id,
+    sqlite_where=text("thanks <> ''"),
+    postgresql_where=text("thanks <> ''"),
+)
+THANKED_HANDOFFS_OF_DEPARTMENT = Index(
+    "ix_handoffs_thanked_provider_closed_at",
+    Handoff.provider_department_id,
     Handoff.closed_at,
     sqlite_where=text("thanks <> ''"),
     postgresql_where=text("thanks <> ''"),

@@ -139,8 +139,10 @@ def unshare_compliment(compliment: Compliment, *, actor: User) -> None:
 
 CUSTOMER, INTERNAL = "customer", "internal"
 SOURCES = {CUSTOMER: _l("From customers"), INTERNAL: _l("Between departments")}
-# What the feed's internal entries read (the partial index ix_handoffs_thanked_closed_at):
-# spelled as the index's predicate, so that both databases use it.
+# What the feed's internal entries read (the partial indexes ix_handoffs_thanked_*), spelled
+# as the indexes' predicate so that both databases use them. A thank-you is only ever given
+# when confirming (relq.handoffs.services.confirm_handoff), and confirmed is final: a handoff
+# with one is a confirmed handoff, without asking its status (which the indexes do not hold).
 _THANKED = text("handoffs.thanks <> ''")
 
 
@@ -185,7 +187,7 @@ def _internal_thanks(filters: FeedFilters) -> Select:
     providing department and the people who wrote its answers."""
     query = select(
         literal(INTERNAL).label("source"), Handoff.id.label("id"), Handoff.closed_at.label("at")
-    ).where(_THANKED, Handoff.status == "confirmed")
+    ).where(_THANKED)
     if filters.department_id:
         query = query.where(Handoff.provider_department_id == filters.department_id)
     if filters.staff_user_id:
@@ -296,7 +298,7 @@ def thanks_per_department(
             Compliment.shared_at >= since
         ),
         select(Handoff.provider_department_id.label("department_id")).where(
-            _THANKED, Handoff.status == "confirmed", Handoff.closed_at >= since
+            _THANKED, Handoff.closed_at >= since
         ),
     ).subquery()
     n = func.count()
