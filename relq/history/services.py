@@ -33,7 +33,7 @@ from sqlalchemy import Table, select
 from relq import access
 from relq.analysis.models import CaseAnalysis
 from relq.audit.models import AuditEvent
-from relq.cases.models import Case, Customer
+from relq.cases.models import KINDS, STATUSES, Case, Customer
 from relq.cases.services import normalise_phone
 from relq.db import db, utcnow
 from relq.errors import Invalid, NotAllowed
@@ -267,8 +267,6 @@ def check_history(
     """Check every row of an export against relq's rules, writing nothing: each becomes a
     CaseRow or one or more RowErrors. Raises NotAllowed (not an admin) or Invalid
     ("no_subject_column": the file has nothing relq can call a subject)."""
-    from relq.cases.models import KINDS, STATUSES
-
     if not access.can_import_history(actor):
         raise NotAllowed("import")
     fed = {}
