@@ -84,8 +84,12 @@ def seed(n: int, n_departments: int, n_open: int, now, rng: random.Random) -> di
             ),
             actor=None,
         )
-    ids = [d.id for d in departments]
-    lead_of = {d.id: lead.id for d, lead in zip(departments, leads, strict=True)}
+        ids = [d.id for d in departments]
+        lead_of = {d.id: lead.id for d, lead in zip(departments, leads, strict=True)}
+        made = {"departments": ids, "leads": [u.id for u in leads], "executive": executive.id}
+    # No read transaction may stay open while the rows go in: on SQLite it would keep the WAL
+    # from being checkpointed (gigabytes of it, and every read slower).
+    db.session.remove()
     # Skewed pairs: a few edges carry most of the traffic, as in a real company.
     pairs = [(a, b) for a in ids for b in ids if a != b]
     weights = [1 / (k + 1) ** 0.8 for k in range(len(pairs))]
@@ -179,13 +183,15 @@ def seed(n: int, n_departments: int, n_open: int, now, rng: random.Random) -> di
     if db.engine.dialect.name == "sqlite":
         with db.engine.begin() as connection:
             connection.exec_driver_sql("ANALYZE")
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     else:
         with db.engine.connect() as connection:
             connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
                 "VACUUM ANALYZE handoffs"
             )
     refresh_planner_statistics()
-    return {"departments": ids, "leads": [u.id for u in leads], "executive": executive.id}
+    return made
 
 
 def _insert(table, rows: list[dict]) -> None:
