@@ -42,7 +42,12 @@ def run(url: str, args) -> dict:
     from flask_migrate import upgrade
 
     from relq.db import db, refresh_planner_statistics, utcnow
-    from relq.thanks.services import FeedFilters, thanks_feed, thanks_per_department
+    from relq.thanks.services import (
+        FeedFilters,
+        thanks_feed,
+        thanks_feed_statement,
+        thanks_per_department,
+    )
 
     app = _app(url)
     results: dict[str, dict[str, float]] = {}
@@ -67,8 +72,16 @@ def run(url: str, args) -> dict:
                 db.session.execute(sa.text("DROP INDEX ix_handoffs_thanked_closed_at"))
                 db.session.execute(sa.text("DROP INDEX ix_handoffs_thanked_provider_closed_at"))
                 db.session.commit()
-            refresh_planner_statistics()
+            if db.engine.dialect.name == "postgresql":
+                db.session.execute(sa.text("ANALYZE"))  # what autovacuum does after the load
+            else:
+                refresh_planner_statistics(force=True)
             db.session.commit()
+            if args.explain:
+                statement = thanks_feed_statement(FeedFilters(), limit=21)
+                compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
+                plan = db.session.execute(sa.text(f"EXPLAIN {compiled}")).all()
+                print(state, *(" ".join(str(c) for c in row) for row in plan), sep="\n  ")
             results[state] = {}
             for name, query in queries.items():
                 query()  # warm
@@ -87,6 +100,7 @@ def main() -> None:
     parser.add_argument("--handoffs", type=int, default=300_000)
     parser.add_argument("--departments", type=int, default=8)
     parser.add_argument("--reps", type=int, default=7)
+    parser.add_argument("--explain", action="store_true", help="print the first page's plan")
     parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
     if args.db == "sqlite":

@@ -202,23 +202,35 @@ def _internal_thanks(filters: FeedFilters) -> Select:
     return query
 
 
-def thanks_feed(filters: FeedFilters, *, limit: int, offset: int = 0) -> list[FeedEntry]:
-    """Shared compliments and internal thank-yous, newest first. Not scoped by `visible_cases`
-    or the handoffs' door: the feed is for every employee and shows only the words meant to be
-    shared (what the operator chose to share; a thank-you and who it thanks), never the case or
-    what was asked."""
+def thanks_feed_statement(filters: FeedFilters, *, limit: int, offset: int = 0) -> Select:
+    """The page of the feed as (source, id, at) rows: one query of both sources. Each source
+    gives at most the rows up to the page's end, newest first (walking its time index), and
+    the page is cut from their union: the newest `offset + limit` of both are among them."""
     parts = []
     if filters.source in ("", CUSTOMER):
         parts.append(_compliments(filters))
     if filters.source in ("", INTERNAL):
         parts.append(_internal_thanks(filters))
-    both = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-    page = db.session.execute(
+    newest = [
+        part.order_by(text("at DESC"), text("id DESC")).limit(offset + limit).subquery()
+        for part in parts
+    ]
+    branches = [select(b.c.source, b.c.id, b.c.at) for b in newest]
+    both = union_all(*branches).subquery() if len(branches) > 1 else newest[0]
+    return (
         select(both.c.source, both.c.id, both.c.at)
         .order_by(both.c.at.desc(), both.c.source.desc(), both.c.id.desc())
         .limit(limit)
         .offset(offset)
-    ).all()
+    )
+
+
+def thanks_feed(filters: FeedFilters, *, limit: int, offset: int = 0) -> list[FeedEntry]:
+    """Shared compliments and internal thank-yous, newest first. Not scoped by `visible_cases`
+    or the handoffs' door: the feed is for every employee and shows only the words meant to be
+    shared (what the operator chose to share; a thank-you and who it thanks), never the case or
+    what was asked."""
+    page = db.session.execute(thanks_feed_statement(filters, limit=limit, offset=offset)).all()
     compliment_ids = [row.id for row in page if row.source == CUSTOMER]
     handoff_ids = [row.id for row in page if row.source == INTERNAL]
     compliments = {
