@@ -52,6 +52,16 @@ FIELD_WORDS = {
     "state": _l("State"),
     "enabled": _l("Enabled"),
     "position": _l("Position"),
+    # Handoffs between departments
+    "requester_department_id": _l("Asking department"),
+    "provider_department_id": _l("Providing department"),
+    "due_at": _l("Due"),
+    "waited_minutes": _l("Waited (business minutes)"),
+    "usefulness": _l("Usefulness (1-5)"),
+    "speed": _l("Speed (1-5)"),
+    "thanked": _l("Thanked"),
+    "due_minutes": _l("Time to answer (business minutes)"),
+    "grace_minutes": _l("Grace (business minutes)"),
 }
 
 

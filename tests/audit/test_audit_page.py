@@ -118,3 +118,19 @@ def test_only_admins_and_executives_read_it(org, login_as):
     assert login_as(org.operator).get("/audit/").status_code == 403
     assert login_as(org.lead_qa).get("/audit/").status_code == 403
     assert login_as(org.executive).get("/audit/").status_code == 200
+
+
+def test_a_handoffs_steps_read_in_words(org, login_as):
+    from relq.handoffs.services import request_handoff, take_step
+
+    handoff = request_handoff(
+        actor=org.operator, provider_department_id=org.qa.id, ask="検査結果をください"
+    )
+    take_step(
+        handoff, actor=org.lead_qa, action="answer", expected_version=handoff.version, body="正常"
+    )
+    db.session.commit()
+    html = _table(login_as(org.admin).get("/audit/").get_data(as_text=True))
+    assert "依頼元の部署" in html and "品質保証部" in html
+    for raw in ("requester_department_id", "provider_department_id", "waited_minutes", "due_at"):
+        assert raw not in html, raw
