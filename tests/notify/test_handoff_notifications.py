@@ -3,7 +3,7 @@ in their own language, grouped by handoff, as each person chose."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -230,3 +230,26 @@ def test_a_handoffs_notifications_are_one_group_on_the_page(org, people, login_a
         )
     ).all()
     assert sorted(unread) == ["handoff_requested", "handoff_requested"]
+
+
+def test_by_e_mail_one_each_or_in_the_daily_summary_in_the_reader_s_language(
+    app, org, people, smtp
+):
+    from relq.notify.digest import send_daily_summaries
+
+    english_lead = make_user("lead", org.qa, name="Grace Hopper", locale="en")
+    db.session.commit()
+    with transaction():
+        save_preferences(people.lead_qa2, {}, email_delivery="daily")
+    with transaction():
+        handoff = _ask(org)
+    (each,) = smtp.to(english_lead)  # one e-mail for the event, in English, linking to it
+    assert f"{handoff.ref}: Customer Consultation Office asks your department" in each["Subject"]
+    assert "What is asked: 同ロットの検査結果を教えてください" in each.get_content()
+    assert f"http://127.0.0.1:5000/handoffs/{handoff.id}" in each.get_content()
+    assert smtp.to(people.lead_qa2) == []  # held for the summary
+    morning = datetime.now(JST).replace(hour=10) + timedelta(days=1)
+    with transaction():
+        assert send_daily_summaries(morning.astimezone(UTC))["made"] == 1
+    (summary,) = smtp.to(people.lead_qa2)
+    assert f"{handoff.ref}: お客様相談室 から依頼がありました" in summary.get_content()
