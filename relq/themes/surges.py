@@ -157,13 +157,14 @@ def read_weeks(now: datetime, generic: Iterable[str] = ()) -> Week:
         tags_of[case_id].append(Problem("tag", code, name))
     refs = {product: parse_product(product) for product in {r.product or "" for r in rows}}
     catalogue = Catalogue([ref for product, ref in refs.items() if product])
+    units_of = {product: ref.units() if product else [] for product, ref in refs.items()}
     cases: dict[tuple[Unit, Problem], dict[int, set[int]]] = defaultdict(lambda: defaultdict(set))
     totals = [0] * weeks
     for case_id, received_at, product, phrases, lemmas in rows:
         slot = _slot(now, received_at, weeks)
         totals[slot] += 1
         phrases = list(dict.fromkeys(phrases or []))
-        units = refs[product or ""].units() if product else []
+        units = units_of[product or ""]
         if not units:
             units = catalogue.units_from_text((lemmas or "").split(), phrases)
         tags = tags_of.get(case_id, [])
