@@ -79,6 +79,8 @@ class Config:
     # How often `flask relq worker` runs the clock (deadlines, escalations, mail retries,
     # surges, retraining); one worker ticks at a time however many run (relq/tick.py).
     TICK_INTERVAL_S = int(os.environ.get("RELQ_TICK_INTERVAL", "60"))
+    # How often the clock looks for surges (weekly counts over nine weeks: seconds of work).
+    SURGE_INTERVAL_S = int(os.environ.get("RELQ_SURGE_INTERVAL", "900"))
     # "thread": analyse only when the web process has had no request for this long, or once
     # a case has waited this long (see relq/analysis/queue.py).
     ANALYSIS_IDLE_MS = 50

@@ -55,7 +55,14 @@ TABLE_TOPICS: dict[str, str] = {
 # Tables no cached read depends on: writing them (every login, every audit event) need not
 # throw anything away.
 UNCACHED_TABLES = frozenset(
-    {"cache_topics", "audit_events", "login_sessions", "login_failures", "alembic_version"}
+    {
+        "cache_topics",
+        "audit_events",
+        "login_sessions",
+        "login_failures",
+        "alembic_version",
+        "clock_runs",
+    }
 )
 TOPICS = frozenset({*TABLE_TOPICS.values(), "cases"})
 

@@ -18,10 +18,12 @@ from relq.routing.models import RoutingRule
 from relq.tags.models import CaseTag, Tag
 from relq.thanks.models import Compliment
 from relq.themes.models import SurgeAlert
+from relq.tick import ClockRun
 
 __all__ = [
     "CacheTopic",
     "CaseDeadline",
+    "ClockRun",
     "Compliment",
     "DeadlinePolicy",
     "DepartmentAnswer",

@@ -20,20 +20,52 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Flask
-from sqlalchemy import func, select, text
+from flask import Flask, current_app
+from sqlalchemy import String, func, select, text
+from sqlalchemy.orm import Mapped, mapped_column
 
 from relq.capability import installed
-from relq.db import db, refresh_planner_statistics, sqlite_side_file, transaction, utcnow
+from relq.db import (
+    UTCDateTime,
+    db,
+    refresh_planner_statistics,
+    sqlite_side_file,
+    transaction,
+    utcnow,
+)
 
 log = logging.getLogger(__name__)
 
 # Any fixed number, the same in every process: the advisory lock's name on PostgreSQL.
 _ADVISORY_KEY = 0x72656C71  # "relq"
 _local_lock = threading.Lock()  # in-memory SQLite: threads of one process
+
+
+class ClockRun(db.Model):
+    """When a step of the clock that need not run at every tick last ran (one row per step;
+    read and written under the clock's lock, so one tick at a time decides)."""
+
+    __tablename__ = "clock_runs"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    ran_at = mapped_column(UTCDateTime, nullable=False)
+
+
+def due(name: str, every: timedelta, now: datetime) -> bool:
+    """Whether the step `name` is due (it last ran `every` or longer ago, or never); if so,
+    records that it runs now. Flushes, never commits: the step's transaction keeps both."""
+    row = db.session.get(ClockRun, name)
+    if row is not None and now - row.ran_at < every:
+        return False
+    if row is None:
+        db.session.add(ClockRun(name=name, ran_at=now))
+    else:
+        row.ran_at = now
+    db.session.flush()
+    return True
 
 
 @dataclass
@@ -108,7 +140,11 @@ def _tick(retrain_after_hours: int) -> TickSummary:
     db.session.rollback()
     summary.analysed = backfill(waiting) if waiting else {"done": 0, "failed": 0}
     with transaction():
-        summary.alerts = len(record_surges())
+        # Surges are weekly counts, and finding them reads the last nine weeks: every
+        # SURGE_INTERVAL_S is soon enough, every tick (a minute) would cost seconds a minute.
+        every = timedelta(seconds=current_app.config["SURGE_INTERVAL_S"])
+        if due("surges", every, utcnow()):
+            summary.alerts = len(record_surges())
         summary.forgotten_failures = forget_old_failures()
     for name, step in installed().ticks:
         with transaction():

@@ -128,3 +128,25 @@ def test_two_workers_ticking_side_by_side_never_double_an_escalation_or_a_notifi
         outputs = [w.communicate(timeout=30)[0] for w in workers]
     assert _counts() == (escalations, notifications, 0), outputs
     assert notifications > before[1]
+
+
+def test_surges_are_looked_for_every_surge_interval_not_every_tick(app, org, monkeypatch):
+    """Finding surges reads nine weeks of cases; the clock runs it when it is due (the time of
+    its last run is in the database, so every worker on every machine agrees)."""
+    from relq import tick as clock
+    from relq.tick import ClockRun
+
+    runs = []
+    monkeypatch.setattr("relq.themes.services.record_surges", lambda: runs.append(1) or [])
+    app.config["SURGE_INTERVAL_S"] = 900
+    now = utcnow()
+    monkeypatch.setattr(clock, "utcnow", lambda: now)
+    assert clock.tick().ran and runs == [1]
+    assert clock.tick().ran and runs == [1]  # a minute later: not due
+    assert db.session.get(ClockRun, "surges").ran_at == now
+    later = now + timedelta(minutes=15)
+    monkeypatch.setattr(clock, "utcnow", lambda: later)
+    clock.tick()
+    assert runs == [1, 1]
+    db.session.rollback()
+    assert db.session.get(ClockRun, "surges").ran_at == later
