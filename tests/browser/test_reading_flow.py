@@ -14,6 +14,7 @@ from relq.tags.models import CaseTag
 from relq.themes.services import record_surges
 from tests.browser.test_intake_flow import log_in, log_out
 from tests.factories import make_case
+from tests.themes.test_surges import _ordinary_weeks
 
 KETTLE = [
     "電気ケトルの蓋がロックされず、熱湯がこぼれそうになった。",
@@ -36,22 +37,28 @@ def test_tags_themes_and_alerts(page: Page, org, app, session):
             customer_words="届いた商品が壊れていた。返金してほしい。",
             remedy_requested="",
         )
-    for week in range(1, 9):  # one kettle complaint a week, then a surge this week
+    # An office's ordinary weeks (other products, other problems) and, in them, one kettle
+    # complaint a week; then a surge of one model's lid complaints this week (a surge is a
+    # rise in the share of the week's cases, and names the model).
+    _ordinary_weeks(org, weeks=range(0, 9), per_week=6)
+    for week in range(1, 9):
         with transaction():
             make_case(
                 org.operator,
                 department=org.qa,
                 subject="ケトル",
                 customer_words=KETTLE[week % 3],
+                product="電気ケトル KT-200",
                 received_at=utcnow() - timedelta(days=7 * week + 2),
             )
-    for k in range(6):
+    for k in range(9):
         with transaction():
             make_case(
                 org.operator,
                 department=org.qa,
                 subject="ケトル",
                 customer_words=KETTLE[k % 3],
+                product="電気ケトル KT-200",
                 received_at=utcnow() - timedelta(days=k % 6, hours=1),
             )
     with transaction():
@@ -79,6 +86,11 @@ def test_tags_themes_and_alerts(page: Page, org, app, session):
     expect(page.get_by_test_id("alerts")).to_contain_text("急増")
     themes = page.get_by_test_id("themes")
     expect(themes).to_contain_text("蓋")
-    themes.get_by_role("link").first.click()
-    expect(page.get_by_test_id("case-count")).to_have_text(re.compile(r"^\s*[1-9]\d* 件\s*$"))
-    expect(page.locator("td.ref")).not_to_have_count(0)
+    # A theme's link lists exactly the cases it counts; the alert names the model.
+    themes.get_by_test_id("theme-link").first.click()
+    expect(page.get_by_test_id("theme-count")).to_contain_text(re.compile(r"[1-9]\d* 件"))
+    expect(page.get_by_test_id("member-cases").locator("tr[data-case-id]")).not_to_have_count(0)
+    page.goto("/themes/")
+    page.get_by_test_id("alert-link").first.click()
+    expect(page.get_by_test_id("alert-facts")).to_contain_text("KT-200")
+    expect(page.get_by_test_id("member-cases").locator("tr[data-case-id]")).to_have_count(9)
