@@ -72,6 +72,8 @@ def test_every_role_works_at_phone_width(phone: Page, org, session):
     log_in(phone, org.executive)
     _fits(phone, "/escalations/")
     _subject_reads_as_a_line(phone, SUBJECT)
-    expect(phone.get_by_test_id("escalations").locator("input[type=checkbox]").first).to_be_visible()
+    expect(
+        phone.get_by_test_id("escalations").locator("input[type=checkbox]").first
+    ).to_be_visible()
     for path in ("/themes/", "/deadlines/", "/audit/"):
         _fits(phone, path)
