@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,6 +26,7 @@ from sqlalchemy.orm import joinedload
 
 from relq.db import after_commit, db, transaction, utcnow
 from relq.notify import models
+from relq.notify.mail import envelope
 from relq.notify.messages import describe, link
 from relq.notify.models import MAX_EMAIL_ATTEMPTS, Notification, NotificationDigest
 from relq.org.models import User
@@ -139,7 +138,6 @@ def claim_summaries(now: datetime) -> list[int]:
 def compose_summary(digest: NotificationDigest) -> EmailMessage:
     """The summary's e-mail, in its reader's language: what happened, per case and kind."""
     reader = digest.user
-    config = current_app.config
     notifications = db.session.scalars(
         select(Notification)
         .options(joinedload(Notification.case), joinedload(Notification.user))
@@ -163,17 +161,7 @@ def compose_summary(digest: NotificationDigest) -> EmailMessage:
             ),
             preferences_url=link("notify.preferences", external=True),
         )
-    message = EmailMessage()
-    message["Subject"] = f"[relq] {subject}"
-    message["From"] = config["MAIL_FROM"]
-    message["To"] = Address(display_name=reader.name, addr_spec=reader.email)
-    message["Date"] = format_datetime(utcnow())
-    message["Message-ID"] = make_msgid(
-        f"digest-{digest.id}", domain=parseaddr(config["MAIL_FROM"])[1].split("@")[-1]
-    )
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(text)
-    return message
+    return envelope(reader, subject, text, f"digest-{digest.id}")
 
 
 def send_claimed_summaries(ids: list[int]) -> dict[str, int]:

@@ -159,7 +159,6 @@ def send_claimed(ids: list[int]) -> dict[str, Any]:
 def compose(notification: Notification) -> EmailMessage:
     """The e-mail of `notification`, worded in its recipient's language."""
     reader = notification.user
-    config = current_app.config
     with force_locale(reader.locale):
         title, body, url = describe(notification, external=True)
         text = render_template(
@@ -175,13 +174,20 @@ def compose(notification: Notification) -> EmailMessage:
             ),
             preferences_url=link("notify.preferences", external=True),
         )
+    return envelope(reader, title, text, f"notification-{notification.id}")
+
+
+def envelope(reader: Any, subject: str, text: str, message_key: str) -> EmailMessage:
+    """An e-mail of relq to `reader`: from MAIL_FROM, its Message-ID made of `message_key` (so
+    that a retry is recognisably the same message)."""
+    config = current_app.config
     message = EmailMessage()
-    message["Subject"] = f"[relq] {title}"
+    message["Subject"] = f"[relq] {subject}"
     message["From"] = config["MAIL_FROM"]
     message["To"] = Address(display_name=reader.name, addr_spec=reader.email)
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(
-        f"notification-{notification.id}", domain=parseaddr(config["MAIL_FROM"])[1].split("@")[-1]
+        message_key, domain=parseaddr(config["MAIL_FROM"])[1].split("@")[-1]
     )
     # Tell mail systems (and out-of-office replies) that no person wrote this.
     message["Auto-Submitted"] = "auto-generated"
