@@ -248,3 +248,23 @@ def login_as(app):
 @pytest.fixture
 def tmp_dir(tmp_path) -> Path:
     return tmp_path
+
+
+@pytest.fixture
+def empty_url(database, tmp_path):
+    """The URL of an empty database of the kind under test, for migrations to build (dropped
+    afterwards on PostgreSQL)."""
+    kind, source = database
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    import psycopg
+
+    admin = source.replace("postgresql+psycopg://", "postgresql://")
+    name = re.search(r"/([^/]+)$", source).group(1) + "_migrations"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield re.sub(r"/[^/]+$", f"/{name}", source)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

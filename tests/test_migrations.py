@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -12,24 +10,6 @@ from flask_migrate import downgrade, upgrade
 
 from relq.db import db, is_model_object
 from tests.conftest import _test_app
-
-
-@pytest.fixture
-def empty_url(database, tmp_path):
-    kind, source = database
-    if kind == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fresh.db'}"
-        return
-    import psycopg
-
-    admin = source.replace("postgresql+psycopg://", "postgresql://")
-    name = re.search(r"/([^/]+)$", source).group(1) + "_migrations"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield re.sub(r"/[^/]+$", f"/{name}", source)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _tables():

@@ -4,33 +4,13 @@ the older ones, then the newer ones again."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from relq.db import db, transaction, utcnow
 from tests.conftest import _test_app
-
-
-@pytest.fixture
-def empty_url(database, tmp_path):
-    kind, source = database
-    if kind == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fresh.db'}"
-        return
-    import psycopg
-
-    admin = source.replace("postgresql+psycopg://", "postgresql://")
-    name = re.search(r"/([^/]+)$", source).group(1) + "_m0012"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield re.sub(r"/[^/]+$", f"/{name}", source)
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _count(sql: str) -> int:
