@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from relq.access import allow
+from relq.cases.models import CHANNELS, KINDS, SEVERITIES
 from relq.db import db, transaction
 from relq.i18n import translated
 from relq.org.models import active_departments
@@ -31,11 +32,24 @@ def routing_message(code: str) -> str:
 @bp.get("/")
 @allow("admin")
 def index():
+    locale = str(get_locale())
+    tags = {t.code: t.label_for(locale) for t in taggable_tags()}
+    # The conditions in the reader's words: codes of kinds, channels, severities and tags as
+    # their labels (a rule read "kinds: complaint, tags: billing.refund").
+    vocabularies = {
+        "kinds": translated(KINDS),
+        "channels": translated(CHANNELS),
+        "severities": translated(SEVERITIES),
+        "tags": tags,
+    }
     return render_template(
         "routing/index.html",
         rules=rules(),
         move_form=MoveForm(),
         CONDITION_LABELS=translated(CONDITION_LABELS),
+        condition_words=lambda name, value: vocabularies.get(name, {}).get(
+            int(value) if name == "severities" else value, value
+        ),
     )
 
 

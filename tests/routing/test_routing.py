@@ -177,3 +177,26 @@ def test_a_rule_to_a_department_closed_since_is_passed_over(org):
         )
     case = _log(org, customer_words="返品したい")
     assert (case.status, case.responsible_department_id) == ("received", None)
+
+
+def test_the_rules_page_reads_conditions_in_words(org, login_as):
+    with transaction():
+        save_rule(
+            RuleInput(
+                "返金の苦情は物流部へ",
+                org.logistics.id,
+                {
+                    "kinds": ["complaint"],
+                    "channels": ["phone"],
+                    "severities": [1],
+                    "tags": ["billing.refund"],
+                },
+            ),
+            actor=org.admin,
+        )
+    html = login_as(org.admin).get("/admin/routing/").get_data(as_text=True)
+    row = html.split("返金の苦情は物流部へ", 1)[1].split("</tr>", 1)[0]
+    for words in ("苦情", "電話", "1 – 緊急", "返金"):
+        assert words in row, words
+    for code in ("complaint", "phone", "billing.refund"):
+        assert code not in row, code
