@@ -15,6 +15,7 @@ from relq.cases.models import FIELD_LABELS, parse_ref
 from relq.db import db
 from relq.i18n import locale_code, viewer_zone
 from relq.org.models import Department, User
+from relq.security import MAX_ID
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -81,7 +82,7 @@ def _where(form: AuditFilterForm) -> AuditFilter:
 
 
 def _bounded_id(text: str) -> int | None:
-    return int(text) if text.isdigit() and int(text) < 2**31 else None
+    return int(text) if text.isdigit() and int(text) <= MAX_ID else None
 
 
 @bp.get("/")
