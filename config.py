@@ -85,6 +85,9 @@ class Config:
     # a case has waited this long (see relq/analysis/queue.py).
     ANALYSIS_IDLE_MS = 50
     ANALYSIS_MAX_DEFER_S = 60
+    # The clock's tick analyses what a queue ("thread" or "rq") lost; a case queued less than
+    # this long ago is the queue's to do, so the tick does not race it for the same case.
+    ANALYSIS_GRACE_S = int(os.environ.get("RELQ_ANALYSIS_GRACE", "300"))
 
     DEMO_PASSWORD = "relq-demo-2026"  # noqa: S105  (demo data only, printed by `make run`)
 

@@ -136,7 +136,7 @@ def _tick(retrain_after_hours: int) -> TickSummary:
     from relq.themes.services import record_surges
 
     summary = TickSummary(ran=True)
-    waiting = waiting_case_ids(limit=5000)
+    waiting = waiting_case_ids(limit=5000, queued_before=_queue_grace_ends())
     db.session.rollback()
     summary.analysed = backfill(waiting) if waiting else {"done": 0, "failed": 0}
     with transaction():
@@ -160,6 +160,15 @@ def _tick(retrain_after_hours: int) -> TickSummary:
                     summary.retrained.append(kind)
     db.session.rollback()
     return summary
+
+
+def _queue_grace_ends() -> datetime | None:
+    """Where a queue analyses cases (a thread in each web process, or RQ), a case queued in
+    the last ANALYSIS_GRACE_S is the queue's: analysing it here as well would do the work
+    twice (and race the queue for the same rows). Without a queue the tick is the only one."""
+    if current_app.config["ANALYSIS_QUEUE"] not in ("thread", "rq"):
+        return None
+    return utcnow() - timedelta(seconds=current_app.config["ANALYSIS_GRACE_S"])
 
 
 class Clock:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, inspect, or_, select, text
@@ -164,15 +165,22 @@ def _index(case_id: int, words: str) -> None:
     )
 
 
-def waiting_case_ids(limit: int | None = None) -> list[int]:
-    """Cases not analysed yet: pending, failed (under the attempt limit), or never queued."""
+def waiting_case_ids(
+    limit: int | None = None, *, queued_before: datetime | None = None
+) -> list[int]:
+    """Cases not analysed yet: pending, failed (under the attempt limit), or never queued.
+    With `queued_before`, a case pending since that moment or later is left out: a queue
+    holds it and will do it (the clock's tick catches up only what a queue lost)."""
+    pending = CaseAnalysis.state == "pending"
+    if queued_before is not None:
+        pending = and_(pending, CaseAnalysis.requested_at < queued_before)
     query = (
         select(Case.id)
         .outerjoin(CaseAnalysis, CaseAnalysis.case_id == Case.id)
         .where(
             or_(
                 CaseAnalysis.case_id.is_(None),
-                CaseAnalysis.state == "pending",
+                pending,
                 and_(CaseAnalysis.state == "failed", CaseAnalysis.attempts < MAX_ATTEMPTS),
             )
         )

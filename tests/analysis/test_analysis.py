@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -183,3 +184,22 @@ def test_words_with_quotes_backslashes_and_operators_are_searched_as_words(org, 
     assert REF.findall(
         client.get("/cases/", query_string={"q": "broken", "scope": "all"}).get_data(as_text=True)
     ) == [ref]
+
+
+def test_the_tick_leaves_a_freshly_queued_case_to_its_queue_and_catches_up_a_lost_one(org, app):
+    fresh, lost = _log(org), _log(org)
+    # As if both were queued with RQ (two nodes and a worker) and the second job was lost.
+    app.config["ANALYSIS_QUEUE"] = "rq"
+    with transaction():
+        db.session.get(CaseAnalysis, lost).requested_at -= timedelta(
+            seconds=app.config["ANALYSIS_GRACE_S"] + 1
+        )
+    from relq.tick import tick
+
+    assert tick().analysed == {"done": 1, "failed": 0}
+    assert _analysis(fresh).state == "pending"  # the worker's RQ job will do it
+    assert _analysis(lost).state == "done"
+
+    app.config["ANALYSIS_QUEUE"] = "off"  # no queue at all: the tick is the only one
+    tick()
+    assert _analysis(fresh).state == "done"
