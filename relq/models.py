@@ -7,6 +7,15 @@ from relq.cache import CacheTopic
 from relq.cases.models import Case, Customer, Note
 from relq.cases.saved_views import SavedView
 from relq.deadlines.models import CaseDeadline, DeadlinePolicy
+from relq.enps.models import (
+    ActionPlan,
+    FactorAnswer,
+    SurveyBand,
+    SurveyFactor,
+    SurveyInvitation,
+    SurveyResponse,
+    SurveyRound,
+)
 from relq.escalations.models import Escalation, EscalationComment
 from relq.handoffs.models import Handoff, HandoffMessage, HandoffPolicy
 from relq.harassment.models import HarassmentReport, StaffFollowUp
@@ -21,6 +30,13 @@ from relq.themes.models import SurgeAlert
 from relq.tick import ClockRun
 
 __all__ = [
+    "ActionPlan",
+    "FactorAnswer",
+    "SurveyBand",
+    "SurveyFactor",
+    "SurveyInvitation",
+    "SurveyResponse",
+    "SurveyRound",
     "CacheTopic",
     "CaseDeadline",
     "ClockRun",
