@@ -1,0 +1,14 @@
+"""eNPS: Action plans, Forms import, the employees' results page (skeleton)."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from relq.nav import NavItem
+
+bp = Blueprint("plans", __name__)
+
+# What this part adds to the eNPS capability (relq/enps/capability.py gathers them).
+MENU: tuple[NavItem, ...] = ()
+AUDIT_LABELS: dict = {}
+AUDIT_OBJECTS: dict = {}
