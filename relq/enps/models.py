@@ -165,6 +165,8 @@ class SurveyResponse(db.Model):
     __table_args__ = (
         CheckConstraint("score BETWEEN 0 AND 10", name="score_range"),
         CheckConstraint("source IN ('link', 'import')", name="source_known"),
+        # SQLite: no hidden rowid counting the answers in the order they came (migration 0017).
+        {"sqlite_with_rowid": False},
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
@@ -185,7 +187,10 @@ class SurveyResponse(db.Model):
 
 class FactorAnswer(db.Model):
     __tablename__ = "enps_factor_answers"
-    __table_args__ = (CheckConstraint("value BETWEEN 1 AND 5", name="value_range"),)
+    __table_args__ = (
+        CheckConstraint("value BETWEEN 1 AND 5", name="value_range"),
+        {"sqlite_with_rowid": False},
+    )
 
     response_id: Mapped[int] = mapped_column(
         ForeignKey("enps_responses.id", ondelete="CASCADE"), primary_key=True
