@@ -47,3 +47,33 @@ def test_pages_are_the_same_with_and_without_the_speedups(app, org, db_url):
     assert len(fast) >= 6 and fast.keys() == plain.keys()
     for page in fast:
         assert fast[page] == plain[page], page
+
+
+def test_a_kept_row_of_the_case_list_changes_with_what_it_shows(app, org, login_as):
+    """The list's rows are kept under their own values (relq.speedups.fragment): a changed
+    subject, a renamed department or another language is a different row, never a stale one."""
+    from relq.cases.services import update_case
+    from relq.db import db
+    from relq.org.services import DepartmentInput, update_department
+
+    with transaction():
+        case = make_case(org.operator, department=org.qa, subject="保たれる行の件名")
+    operator = login_as(org.operator)
+    assert "保たれる行の件名" in operator.get("/cases/").text
+    with transaction():
+        case = db.session.merge(case)
+        update_case(
+            case,
+            actor=org.operator,
+            changes={"subject": "変わった件名"},
+            expected_version=case.version,
+        )
+        qa = db.session.merge(org.qa)
+        update_department(
+            qa, DepartmentInput("qa", "品質保証本部", "QA Division"), actor=org.admin
+        )
+    page = operator.get("/cases/").text
+    assert "変わった件名" in page and "保たれる行の件名" not in page
+    assert "品質保証本部" in page
+    operator.post("/language", {"locale": "en"}, token_from="/cases/")
+    assert "QA Division" in operator.get("/cases/").text

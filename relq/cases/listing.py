@@ -209,7 +209,9 @@ class Highlighter:
     in <mark> (no HTML is made here, so autoescaping holds for the customer's text)."""
 
     def __init__(self, terms: Iterable[str]):
-        ordered = sorted({t for t in terms if t.strip()}, key=len, reverse=True)
+        ordered = sorted({t for t in terms if t.strip()}, key=lambda t: (-len(t), t))
+        # What it marks, as a value: a kept row drawn with these marks is the same row.
+        self.key = tuple(ordered)
         self.pattern = (
             re.compile("|".join(re.escape(t) for t in ordered), re.IGNORECASE) if ordered else None
         )
