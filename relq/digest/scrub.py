@@ -1,0 +1,249 @@
+"""Removing personal data from the customers' own words before they leave a case: names,
+phone numbers, e-mail addresses and order numbers, in Japanese and English text.
+
+Names come from GiNZA's named entities (Person, relq.nlp.load_ja_full, which reads the Latin
+names inside Japanese text as well) and from honorifics around a word (山田様, 佐藤さん,
+Mr. Brown, Ms Tanaka) and "my name is ..." phrases; numbers and addresses from patterns,
+full-width digits included. When the NLP pipeline cannot be loaded the patterns still run:
+a verbatim is then scrubbed by honorifics only, which the tests make sure still catches the
+usual ways customers name people.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+
+log = logging.getLogger(__name__)
+
+NAME = "［氏名］"
+PHONE = "［電話番号］"
+EMAIL = "［メール］"
+ORDER = "［注文番号］"
+NUMBER = "［番号］"
+PLACEHOLDERS = (NAME, PHONE, EMAIL, ORDER, NUMBER)
+
+_DIGIT = r"[0-9０-９]"
+_DASH = r"[-‐‑‒–—―ー－−\s]?"
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-－＿]+[@＠][A-Za-z0-9.\-]+\.[A-Za-z]{2,}")
+# Japanese numbers: 090-1234-5678, 03-1234-5678, 0120-123-456, (03)1234-5678, +81 90 1234 5678,
+# full-width or half-width digits, dashes or spaces or none.
+_PHONE = re.compile(
+    rf"(?:(?:\+|＋)\s?(?:8|８)(?:1|１)[\s\-‐－]?\(?{_DIGIT}{{1,4}}\)?|[(（]?(?:0|０){_DIGIT}{{0,4}}[)）]?)"
+    rf"{_DASH}{_DIGIT}{{1,4}}{_DASH}{_DIGIT}{{3,4}}(?!{_DIGIT})"
+)
+# 注文番号 12345678, ご注文番号：AB-1234-5678, order no. 1234, Order #A12345, order number 99.
+_ORDER = re.compile(
+    r"(?:(?:ご)?注文(?:番号|No\.?|ＮＯ|№)?|受注番号|伝票番号|お問い合わせ番号|会員番号|"
+    r"(?i:order|invoice|tracking|account|customer)\s*(?:no\.?|number|#|id)?)"
+    r"\s*[:：#＃は、]?\s*(?:は\s*)?"
+    r"([A-Za-z0-9Ａ-Ｚａ-ｚ０-９][A-Za-z0-9Ａ-Ｚａ-ｚ０-９\-－‐]{3,})"
+)
+# Any other run of six or more digits (card, member, parcel numbers); model numbers are short.
+_LONG_DIGITS = re.compile(rf"(?<![0-9０-９]){_DIGIT}(?:[\s\-－]?{_DIGIT}){{5,}}(?![0-9０-９])")
+_DATE = re.compile(r"^[12][0-9]{3}[-－][01]?[0-9][-－][0-3]?[0-9]$")
+# Names by their honorific: 山田様, 山田 太郎さま, 佐藤さん, タナカ様, 鈴木氏, 田中殿.
+_JA_HONORIFIC = re.compile(
+    r"([一-龥々〆ヶァ-ヴーｦ-ﾟ]{1,6}(?:[\s　][一-龥々〆ヶァ-ヴー]{1,6})?)"
+    r"(様|さま|さん|サン|氏|殿|くん|ちゃん)"
+)
+# Words that take an honorific without naming anyone: お客様, 皆様, 担当者様, ...
+_NOT_NAMES = frozenset(
+    [
+        "客",
+        "お客",
+        "顧客",
+        "皆",
+        "みな",
+        "担当",
+        "担当者",
+        "ご担当者",
+        "お母",
+        "母",
+        "お父",
+        "父",
+        "奥",
+        "奥さ",
+        "旦那",
+        "息子",
+        "娘",
+        "子供",
+        "店員",
+        "社長",
+        "部長",
+        "課長",
+        "係長",
+        "店長",
+        "運転手",
+        "配達員",
+        "業者",
+        "相手",
+        "先方",
+        "当方",
+        "弊社",
+        "御社",
+        "貴社",
+        "皆さん",
+        "神",
+        "お疲れ",
+        "ご苦労",
+        "お世話",
+        "お客さ",
+        "会員",
+        "利用者",
+        "購入者",
+        "ご家族",
+        "家族",
+        "主人",
+        "ご主人",
+        "奥様",
+        "お隣",
+        "隣",
+        "近所",
+        "窓口",
+        "方",
+        "他",
+        "同僚",
+        "上司",
+        "職員",
+        "スタッフ",
+        "係",
+        "オペレーター",
+        "営業",
+        "サポート",
+    ]
+)
+_EN_HONORIFIC = re.compile(
+    r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Madam)\.?\s+[A-Z][a-zA-Z'\-]+(?:\s+[A-Z][a-zA-Z'\-]+)?"
+)
+_EN_SELF = re.compile(
+    r"\b(?:[Mm]y name is|[Tt]his is|I am|I'm|[Ss]igned|[Rr]egards,?|[Ss]incerely,?|"
+    r"[Tt]hanks,?|[Tt]hank you,?|[Aa]sk(?: for)?|[Tt]ell|[Tt]hank|[Dd]ear|[Cc]ontact|[Cc]all|"
+    r"[Ss]poke (?:to|with)|[Tt]alked to|named|called)\s+"
+    r"([A-Z][a-zA-Z'\-]+(?:\s+[A-Z][a-zA-Z'\-]+)?)"
+)
+_JA_SELF = re.compile(
+    r"([一-龥々ァ-ヴー]{1,6}(?:[\s　][一-龥々ァ-ヴー]{1,6})?)と申します"
+)
+# English words that follow "this is" / "I am" without being a name.
+_EN_NOT_NAMES = frozenset(
+    [
+        "The",
+        "A",
+        "An",
+        "It",
+        "This",
+        "That",
+        "Not",
+        "Very",
+        "So",
+        "Really",
+        "Just",
+        "Still",
+        "Also",
+        "Your",
+        "My",
+        "Our",
+        "Their",
+        "His",
+        "Her",
+        "Customer",
+        "Service",
+        "Support",
+        "Order",
+        "Japan",
+        "English",
+        "Monday",
+        "Tuesday",
+        "Wednesday",
+        "Thursday",
+        "Friday",
+        "Saturday",
+        "Sunday",
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ]
+)
+
+
+def scrub(text: str, *, limit: int | None = None, use_nlp: bool = True) -> str:
+    """`text` without names, phone numbers, e-mail addresses and order numbers (each replaced
+    by a bracketed placeholder), whitespace collapsed, clipped to `limit` characters."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFC", text)
+    text = _EMAIL.sub(EMAIL, text)
+    text = _ORDER.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + ORDER, text)
+    text = _PHONE.sub(PHONE, text)
+    text = _LONG_DIGITS.sub(lambda m: m.group(0) if _DATE.match(m.group(0)) else NUMBER, text)
+    if use_nlp:
+        text = _scrub_entities(text)
+    text = _JA_SELF.sub(lambda m: m.group(0).replace(m.group(1), NAME), text)
+    text = _JA_HONORIFIC.sub(_ja_name, text)
+    text = _EN_HONORIFIC.sub(lambda m: _keep_title(m.group(0)), text)
+    text = _EN_SELF.sub(_en_self, text)
+    text = re.sub(rf"{re.escape(NAME)}(?:\s*{re.escape(NAME)})+", NAME, text)
+    text = " ".join(text.split())
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text
+
+
+def _ja_name(match: re.Match) -> str:
+    word, honorific = match.group(1), match.group(2)
+    bare = word.strip()
+    if bare in _NOT_NAMES or bare.endswith(("お客", "客")) or NAME in bare:
+        return match.group(0)
+    # 「お客様」「皆様」 and words ending in a common noun stay; a name before 様/さん goes.
+    if any(bare.endswith(w) for w in ("担当者", "担当", "家族", "主人", "社長", "店長", "部長")):
+        return match.group(0)
+    return NAME + honorific
+
+
+def _keep_title(found: str) -> str:
+    title = found.split()[0]
+    return f"{title} {NAME}"
+
+
+def _en_self(match: re.Match) -> str:
+    name = match.group(1)
+    if name.split()[0] in _EN_NOT_NAMES:
+        return match.group(0)
+    return match.group(0)[: match.start(1) - match.start(0)] + NAME
+
+
+# What the NER sometimes takes for a person and is not: model numbers and codes (KT, CX-5).
+_CODE = re.compile(r"^[A-Z0-9Ａ-Ｚ０-９\-\s.]+$")
+
+
+def _scrub_entities(text: str) -> str:
+    """Replace GiNZA's Person entities (any script) by the placeholder."""
+    try:
+        from relq.nlp.pipelines import NLPUnavailable, load_ja_full
+
+        pipeline = load_ja_full(exclude=("parser", "bunsetu_recognizer"))
+        doc = pipeline(text)
+    except NLPUnavailable as error:
+        log.warning("names left to the honorific patterns: %s", error)
+        return text
+    spans = [
+        (e.start_char, e.end_char)
+        for e in doc.ents
+        if e.label_ in ("Person", "PERSON") and not _CODE.match(e.text)
+    ]
+    for start, end in reversed(spans):
+        if any(p in text[start:end] for p in PLACEHOLDERS):
+            continue
+        text = text[:start] + NAME + text[end:]
+    return text
