@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from relq import access
 from relq.capability import Capability
-from relq.cases import views
+from relq.cases import digest, views
 from relq.cases.models import CHANNELS, KINDS, NOTE_KINDS, SEVERITIES, STATUSES
 from relq.cases.panels import Panel
 from relq.nav import NavItem
@@ -62,4 +62,5 @@ CAPABILITY = Capability(
         "saved_view.created": _l("List view saved"),
         "saved_view.deleted": _l("Saved list view deleted"),
     },
+    digest=digest.section,
 )

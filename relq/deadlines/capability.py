@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from relq import access
 from relq.capability import Capability
 from relq.cases.panels import Panel
-from relq.deadlines import events, services, views
+from relq.deadlines import digest, events, services, views
 from relq.nav import NavItem
 
 CAPABILITY = Capability(
@@ -38,4 +38,5 @@ CAPABILITY = Capability(
     audit_labels={
         "deadline_policy.updated": _l("Deadline policy changed"),
     },
+    digest=digest.section,
 )

@@ -74,3 +74,24 @@ def week_bucket(column, week: IsoWeek, before: int) -> tuple[object, datetime]:
     whens = [(column >= starts[i], i) for i in range(6, -1, -1)]
     whens += [(column >= week_starts[n - 1], -n) for n in range(1, before + 1)]
     return case(*whens, else_=-(before + 1)), week_starts[-1] if week_starts else starts[0]
+
+
+def department_names(ids) -> dict[str, dict[str, str]]:
+    """{"12": {"ja": ..., "en": ...}} for the departments named in a section: the snapshot keeps
+    the names as they were that week (JSON keys are strings)."""
+    from sqlalchemy import select
+
+    from relq.db import db
+    from relq.org.models import Department
+
+    ids = {int(i) for i in ids if i is not None}
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(Department).where(Department.id.in_(ids)))
+    return {str(d.id): {"ja": d.name_ja, "en": d.name_en} for d in rows}
+
+
+def case_ref(case_id: int, received_at: datetime) -> str:
+    from relq.cases.models import OFFICE_TZ
+
+    return f"C-{received_at.astimezone(OFFICE_TZ).year}-{case_id:06d}"

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from relq import access
 from relq.capability import Capability
 from relq.cases.panels import Panel
-from relq.escalations import events, services, views
+from relq.escalations import digest, events, services, views
 from relq.nav import NavItem
 
 CAPABILITY = Capability(
@@ -45,4 +45,5 @@ CAPABILITY = Capability(
         "escalation.commented": _l("Escalation commented"),
         "escalation.closed": _l("Escalation decided and closed"),
     },
+    digest=digest.section,
 )

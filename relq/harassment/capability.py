@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from relq import access
 from relq.capability import Capability
 from relq.cases.panels import Panel
-from relq.harassment import views
+from relq.harassment import digest, views
 from relq.nav import NavItem
 
 CAPABILITY = Capability(
@@ -32,4 +32,5 @@ CAPABILITY = Capability(
         "harassment.updated": _l("Harassment record changed"),
         "harassment.follow_up_added": _l("Follow-up with the staff member recorded"),
     },
+    digest=digest.section,
 )

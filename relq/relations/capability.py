@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from relq import access
 from relq.capability import Capability
 from relq.nav import NavItem
-from relq.relations import views
+from relq.relations import digest, views
 
 CAPABILITY = Capability(
     name="relations",
@@ -26,4 +26,5 @@ CAPABILITY = Capability(
             order=45,
         ),
     ),
+    digest=digest.section,
 )

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from relq.capability import Capability
 from relq.cases.panels import Panel
 from relq.nav import NavItem
-from relq.thanks import views
+from relq.thanks import digest, views
 
 CAPABILITY = Capability(
     name="thanks",
@@ -21,4 +21,5 @@ CAPABILITY = Capability(
         "compliment.shared": _l("Compliment passed on"),
         "compliment.withdrawn": _l("Compliment taken out of the feed"),
     },
+    digest=digest.section,
 )
