@@ -54,6 +54,8 @@ SVG_FONTS = [
     "Meiryo",
 ]
 
+FONT_FAMILY_CSS = ", ".join([repr(name) for name in SVG_FONTS] + ["sans-serif"])
+
 
 def _bundled_font() -> Path:
     """IPAexGothic's TTF inside the japanize-matplotlib package, found without importing it."""
@@ -90,7 +92,7 @@ RC = {
     "figure.dpi": 72,
     "savefig.dpi": 72,
 }
-WIDTH = 6.4  # inches; at 72 dpi the SVG's viewBox is 461 units wide and scales to any width
+WIDTH = 5.6  # inches: a viewBox 403 units wide, drawn ~1:1 on a 390 px phone; it scales
 _lock = threading.Lock()
 
 
@@ -181,7 +183,7 @@ def _draw_bar(fig, spec, title):
             bars = ax.bar(pos, heights, width=width, bottom=base, **kwargs)
         if label_bars and not stacked:
             labels = ["–" if v is None else _fmt(value_format, v) for v in values]
-            ax.bar_label(bars, labels=labels, padding=2, fontsize=8)
+            ax.bar_label(bars, labels=labels, padding=2, fontsize=9)
         if stacked:
             bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
     if stacked and label_bars:  # the total above each stack
@@ -197,7 +199,7 @@ def _draw_bar(fig, spec, title):
                     xytext=(2, 0),
                     textcoords="offset points",
                     va="center",
-                    fontsize=8,
+                    fontsize=9,
                 )
             else:
                 ax.annotate(
@@ -206,7 +208,7 @@ def _draw_bar(fig, spec, title):
                     xytext=(0, 2),
                     textcoords="offset points",
                     ha="center",
-                    fontsize=8,
+                    fontsize=9,
                 )
     _reference(ax, ref, ref_label, horizontal)
     tick_labels = [_plain(_short(c)) for c in cats]
@@ -298,7 +300,7 @@ def _draw_scatter(fig, spec, title):
     ax.scatter([p[0] for p in points], [p[1] for p in points], color=OKABE_ITO[0], s=24, zorder=2)
     for x, y, label in points:
         ax.annotate(
-            _plain(_short(label)), (x, y), xytext=(4, 3), textcoords="offset points", fontsize=8
+            _plain(_short(label)), (x, y), xytext=(4, 3), textcoords="offset points", fontsize=9
         )
     ax.set_xlabel(_plain(x_label))
     ax.set_ylabel(_plain(y_label))
@@ -342,6 +344,19 @@ def _figure(key: tuple) -> Figure:
 
 
 _HEAD = re.compile(r"\A.*?<svg\b[^>]*>", re.S)
+_STYLE_ELEMENT = re.compile(r"\s*<defs>\s*<style[^>]*>.*?</style>\s*</defs>", re.S)
+_STYLE_ATTRIBUTE = re.compile(r' style="([^"]*)"')
+
+
+def _as_attributes(match: re.Match) -> str:
+    """`style="fill: #fff; stroke-width: 0.8"` as presentation attributes: relq's content
+    security policy (style-src 'self') ignores inline style, never SVG's own attributes.
+    matplotlib writes only properties that SVG has as attributes (fill, stroke*, opacity,
+    font-*, text-anchor)."""
+    pairs = (decl.split(":", 1) for decl in match.group(1).split(";") if ":" in decl)
+    return "".join(f' {name.strip()}="{value.strip()}"' for name, value in pairs)
+
+
 _METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.S)
 _IDS = re.compile(r'(id="|url\(#|xlink:href="#|href="#)')
 
@@ -361,12 +376,16 @@ def svg(key: tuple, digest: str, label: str) -> str:
     # SVG is inline HTML), and the size given by the page: the viewBox keeps the aspect.
     text = _IDS.sub(lambda m: f"{m.group(1)}c{digest}-", text)
     text = _METADATA.sub("", text)
+    text = _STYLE_ELEMENT.sub("", text, count=1)
+    text = _STYLE_ATTRIBUTE.sub(_as_attributes, text)
+    text = text.replace(f' font-family="{FONT_FAMILY_CSS}"', "")  # said once, on the root
     label = str(escape(label))
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
         f'class="chart" role="img" aria-label="{label}" width="100%" '
         f'viewBox="0 0 {width} {height}" preserveAspectRatio="xMidYMid meet" '
-        f'style="max-width:{width}pt;height:auto">\n <title>{label}</title>'
+        f'stroke-linejoin="round" stroke-linecap="butt" font-family="{FONT_FAMILY_CSS}">\n'
+        f" <title>{label}</title>"
     )
     return _HEAD.sub(lambda _m: head, text, count=1)
 

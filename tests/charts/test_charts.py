@@ -47,6 +47,12 @@ def test_svg_is_inline_scalable_and_labelled():
     assert "<title>種別ごとの件数</title>" in svg
 
 
+def test_svg_has_no_inline_style_the_content_security_policy_would_drop():
+    svg = str(sample().svg())
+    assert "style=" not in svg and "<style" not in svg
+    assert 'fill="#0072b2"' in svg.lower()  # Okabe-Ito blue, as an attribute
+
+
 def test_japanese_labels_are_svg_text_with_japanese_fonts():
     svg = str(sample().svg())
     drawn = texts(svg)
@@ -55,7 +61,8 @@ def test_japanese_labels_are_svg_text_with_japanese_fonts():
     # the numbers are written on the bars
     for value in ("12", "30", "4", "10", "25", "3"):
         assert value in drawn
-    family = re.search(r"font-family: ([^;]+);", svg).group(1)
+    head = svg.split(">", 1)[0]
+    family = re.search(r'font-family="([^"]+)"', head).group(1)
     assert family.startswith("'IPAexGothic'")
     for fallback in ("'Hiragino Sans'", "'Noto Sans JP'", "'Yu Gothic'"):
         assert fallback in family
@@ -143,7 +150,7 @@ def test_none_is_a_missing_value_not_zero():
     line = str(charts.line(["w1", "w2", "w3", "w4", "w5"], {"n": [1, 2, None, 4, 5]}).svg())
     runs = [
         m.group(1).count("M ")
-        for m in re.finditer(r'<path d="([^"]+)"[^>]*stroke: #0072b2; stroke-width: 1.8', line)
+        for m in re.finditer(r'<path d="([^"]+)"[^>]*stroke="#0072b2" stroke-width="1.8"', line)
     ]
     assert runs == [2]
 
