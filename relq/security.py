@@ -3,7 +3,7 @@ content security policy can forbid them. And what a request
 may bring: ids the database can hold, no multipart bodies, forms without control characters.
 (The CSRF token of every page is Flask-WTF's; relq/speedups.py may reuse one signed moments ago.)"""
 
-from flask import Flask, Response, abort, request
+from flask import Flask, Response, abort, current_app, request
 from werkzeug.routing import IntegerConverter
 
 from relq.forms import answer_refused_form_with_422
@@ -54,15 +54,24 @@ class IdConverter(IntegerConverter):
 
 # ---- no multipart bodies ------------------------------------------------------------------------
 #
-# No page of relq takes a file, and werkzeug decodes a multipart body's invalid UTF-8 as U+FFFD
-# without a word (a urlencoded body keeps the bytes' %-escapes instead), so what would be saved
-# is not what was sent. A page that one day takes files will say so here.
+# Werkzeug decodes a multipart body's invalid UTF-8 as U+FFFD without a word (a urlencoded
+# body keeps the bytes' %-escapes instead), so what would be saved is not what was sent. Only
+# an endpoint marked `takes_files` accepts one (the eNPS import's upload): it reads the file's
+# bytes itself, and its other fields are a CSRF token and ids.
+
+
+def takes_files(view):
+    """Mark an endpoint that takes an uploaded file (multipart/form-data)."""
+    view.relq_takes_files = True
+    return view
 
 
 def refuse_multipart() -> None:
-    """before_request: a multipart/form-data body answers 415."""
+    """before_request: a multipart/form-data body answers 415, but at a `takes_files` endpoint."""
     if request.mimetype == "multipart/form-data":
-        abort(415)
+        view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+        if not getattr(view, "relq_takes_files", False):
+            abort(415)
 
 
 def init_security(app: Flask) -> None:
