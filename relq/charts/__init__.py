@@ -121,10 +121,12 @@ def bar(
     reference: float | None = None,
     reference_label: str = "",
     colors: dict[str, str] | None = None,
+    value_range: tuple[float, float] | None = None,
 ) -> Chart:
     """Bars per category, one colour per series (grouped, or stacked). None is a missing
-    value (no bar, no label). `reference` draws a dashed line at that value (a target).
-    `colors` may fix a series' colour (default: Okabe-Ito in series order)."""
+    value (no bar; "–" where values are written). `reference` draws a dashed line at that
+    value (a target). `colors` may fix a series' colour (default: Okabe-Ito in series
+    order); `value_range` fixes the value axis (e.g. (0, 100) for shares)."""
     cats = tuple(str(c) for c in categories)
     ser = tuple((str(name), _numbers(values)) for name, values in series.items())
     for name, values in ser:
@@ -140,6 +142,7 @@ def bar(
         None if reference is None else float(reference),
         str(reference_label),
         tuple(sorted((colors or {}).items())),
+        None if value_range is None else (float(value_range[0]), float(value_range[1])),
     )
     return Chart("bar", spec, str(title))
 

@@ -157,11 +157,11 @@ def _legend(fig, ax, n_entries: int):
     )
     handles, labels = [handles[i] for i in order], [labels[i] for i in order]
     if len(handles) > 1 or (handles and n_entries > 1):
-        fig.legend(handles, labels, loc="outside upper center", ncols=min(len(handles), 4))
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(handles), 4))
 
 
 def _draw_bar(fig, spec, title):
-    cats, ser, unit, stacked, horizontal, value_format, ref, ref_label, fixed = spec
+    cats, ser, unit, stacked, horizontal, value_format, ref, ref_label, fixed, value_range = spec
     ax = fig.add_subplot()
     names = [name for name, _ in ser]
     colors = _colors(names, dict(fixed))
@@ -224,12 +224,15 @@ def _draw_bar(fig, spec, title):
         _unit_label(ax.set_ylabel, unit)
         ax.grid(axis="y", color=GRID, zorder=0)
         ax.margins(y=0.12)
-        if n > 6 or max((len(c) for c in cats), default=0) * n > 48:
+        widest = max((len(part) for c in cats for part in c.split("\n")), default=0)
+        if widest * n > 56:  # labels would touch: turn them
             for t in ax.get_xticklabels():
                 t.set_rotation(40)
                 t.set_horizontalalignment("right")
                 t.set_rotation_mode("anchor")
     value_axis.set_major_formatter(_formatter(value_format))
+    if value_range is not None:
+        (ax.set_xlim if horizontal else ax.set_ylim)(*value_range)
     ax.set_axisbelow(True)
     ax.tick_params(length=0, axis="y" if horizontal else "x")
     _legend(fig, ax, len(ser) + (ref is not None))

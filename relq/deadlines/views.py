@@ -3,7 +3,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from relq import access
+from relq import access, charts
 from relq.access import allow, require
 from relq.cases.models import SEVERITIES
 from relq.db import transaction, utcnow
@@ -57,6 +57,31 @@ def business_duration(minutes: int) -> str:
     return _("%(minutes)d min", minutes=mins)
 
 
+def attainment_chart(d, weeks, target: float) -> charts.Chart:
+    """A department's share met on time per week: bars at or above the target in one colour,
+    below it in another (named in the legend, so colour is not the only sign)."""
+    rates = [d.week_total(i).rate for i in range(len(weeks))]
+    met = [None if r is None or r < target else round(r * 100) for r in rates]
+    short = [None if r is None or r >= target else round(r * 100) for r in rates]
+    return charts.bar(
+        [f"{w.label[5:]}\n{w.monday.strftime('%m/%d')}" for w in weeks],
+        {_("At or above the target"): met, _("Below the target"): short},
+        title=_(
+            "%(department)s: share met on time per week",
+            department=d.department.name_for(str(get_locale())),
+        ),
+        stacked=True,
+        value_format="{:.0f}%",
+        value_range=(0, 105),
+        reference=round(target * 100),
+        reference_label=_("Target"),
+        colors={
+            _("At or above the target"): charts.OKABE_ITO[0],
+            _("Below the target"): charts.OKABE_ITO[3],
+        },
+    )
+
+
 @bp.get("/deadlines/")
 @allow("lead", "executive", "admin")
 def index():
@@ -70,6 +95,10 @@ def index():
         form=form,
         show_filter=not is_lead,
         report=report,
+        charts={
+            d.department.id: attainment_chart(d, report.weeks, ATTAINMENT_TARGET)
+            for d in report.departments
+        },
         target=ATTAINMENT_TARGET,
         KINDS=translated(DEADLINE_KINDS),
     )

@@ -57,7 +57,12 @@ def test_the_attainment_page_draws_a_chart_and_a_table(org, login_as, session):
     session.commit()
     page = login_as(org.executive).get("/deadlines/").get_data(as_text=True)
     assert 'data-testid="attainment-cs"' in page  # first responses count for the intake
-    assert "<svg" in page and "<rect" in page and "style=" not in page
+    # the chart (relq.charts) beside the table, with no inline style for the CSP to drop
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in page and 'class="chart"' in page
+    assert "style=" not in page
+    section = re.search(r'data-testid="attainment-cs">(.*?)</section>', page, re.S).group(1)
+    chart = re.search(r"<svg .*?</svg>", section, re.S).group(0)
+    assert re.search(r">50%</text>", chart)  # the week's share, below the 90% target
     row = re.search(r'data-testid="row-first_response">(.*?)</tr>', page, re.S).group(1)
     assert "50%" in row and "1 / 0 / 1" in row
     assert 'data-testid="attainment-filter"' in page
