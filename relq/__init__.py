@@ -91,11 +91,12 @@ def create_app(config: str | type | dict | None = None) -> Flask:
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login"))
         # Each role lands where its work waits: admins on the people, leads on their inbox,
-        # executives on the escalation board, the front line on the cases.
+        # executives on the weekly digest (what customers said, what is stuck, what waits for
+        # them, with the escalation board one link away), the front line on the cases.
         landing = {
             "admin": "org.users",
             "lead": "answers.index",
-            "executive": "escalations.index",
+            "executive": "digest.index",
         }.get(current_user.role, "cases.index")
         return redirect(url_for(landing))
 

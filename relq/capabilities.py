@@ -19,6 +19,7 @@ def capabilities() -> tuple[Capability, ...]:
     from relq.auth.capability import CAPABILITY as auth
     from relq.cases.capability import CAPABILITY as cases
     from relq.deadlines.capability import CAPABILITY as deadlines
+    from relq.digest.capability import CAPABILITY as digest
     from relq.enps.capability import CAPABILITY as enps
     from relq.escalations.capability import CAPABILITY as escalations
     from relq.handoffs.capability import CAPABILITY as handoffs
@@ -48,4 +49,5 @@ def capabilities() -> tuple[Capability, ...]:
         routing,
         relations,
         enps,
+        digest,
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from relq.access import allow, require
@@ -25,6 +26,51 @@ from relq.org.models import Department, active_departments
 bp = Blueprint("digest", __name__, url_prefix="/digest")
 
 READERS = ("lead", "executive", "admin")
+
+
+@bp.app_context_processor
+def digest_words() -> dict:
+    """The vocabularies the digest's body translates its stored codes with (lazy strings: the
+    e-mail renders them in its reader's language), for the page and the e-mail alike."""
+    from relq.cases.models import CHANNELS, KINDS, STATUSES
+    from relq.deadlines.calendar import WORKDAY_MINUTES
+    from relq.deadlines.models import DEADLINE_KINDS
+    from relq.escalations.models import AGES, OUTCOMES, REASONS
+    from relq.harassment.models import BEHAVIOURS
+
+    return {
+        "DIGEST_WORDS": {
+            "kinds": KINDS,
+            "channels": CHANNELS,
+            "statuses": STATUSES,
+            "deadline_kinds": DEADLINE_KINDS,
+            "reasons": REASONS,
+            "outcomes": OUTCOMES,
+            "ages": AGES,
+            "behaviours": BEHAVIOURS,
+            "headlines": HEADLINES,
+        },
+        "WORKDAY_MINUTES": WORKDAY_MINUTES,
+    }
+
+
+# The diff's rows: the headline numbers of relq.digest.services.headline, in words.
+HEADLINES = {
+    "cases": _l("Cases received"),
+    "complaints": _l("Complaints"),
+    "complaints_per_1000": _l("Complaints per 1,000 cases"),
+    "observations": _l("Observations (気づき)"),
+    "surges": _l("Surges"),
+    "escalations_new": _l("Escalations raised"),
+    "escalations_open": _l("Escalations open at the end of the week"),
+    "decisions": _l("Decisions taken"),
+    "acknowledged_on_time": _l("Acknowledged on time"),
+    "resolved_on_time": _l("Resolved on time"),
+    "declined": _l("Answered “not acting”"),
+    "stall_points": _l("Stall points between departments"),
+    "compliments": _l("Compliments"),
+    "harassment": _l("Harassment cases"),
+}
 
 
 def _scope() -> int | None:
