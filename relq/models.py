@@ -7,6 +7,7 @@ from relq.cache import CacheTopic
 from relq.cases.models import Case, Customer, Note
 from relq.cases.saved_views import SavedView
 from relq.deadlines.models import CaseDeadline, DeadlinePolicy
+from relq.digest.delivery import DigestDelivery, DigestSubscription
 from relq.digest.models import DigestSnapshot
 from relq.enps.models import (
     ActionPlan,
@@ -43,7 +44,9 @@ __all__ = [
     "ClockRun",
     "Compliment",
     "DeadlinePolicy",
+    "DigestDelivery",
     "DigestSnapshot",
+    "DigestSubscription",
     "DepartmentAnswer",
     "Escalation",
     "EscalationComment",
