@@ -122,11 +122,14 @@ def bar(
     reference_label: str = "",
     colors: dict[str, str] | None = None,
     value_range: tuple[float, float] | None = None,
+    totals: list[float | None] | None = None,
 ) -> Chart:
     """Bars per category, one colour per series (grouped, or stacked). None is a missing
     value (no bar; "–" where values are written). `reference` draws a dashed line at that
     value (a target). `colors` may fix a series' colour (default: Okabe-Ito in series
-    order); `value_range` fixes the value axis (e.g. (0, 100) for shares)."""
+    order); `value_range` fixes the value axis (e.g. (0, 100) for shares). Stacked bars
+    carry their sum above them, or `totals` when given (e.g. cases, when a case may count in
+    several series)."""
     cats = tuple(str(c) for c in categories)
     ser = tuple((str(name), _numbers(values)) for name, values in series.items())
     for name, values in ser:
@@ -143,7 +146,10 @@ def bar(
         str(reference_label),
         tuple(sorted((colors or {}).items())),
         None if value_range is None else (float(value_range[0]), float(value_range[1])),
+        None if totals is None else _numbers(totals),
     )
+    if totals is not None and len(totals) != len(cats):
+        raise ValueError(f"{len(totals)} totals for {len(cats)} categories")
     return Chart("bar", spec, str(title))
 
 

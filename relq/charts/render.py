@@ -161,7 +161,19 @@ def _legend(fig, ax, n_entries: int):
 
 
 def _draw_bar(fig, spec, title):
-    cats, ser, unit, stacked, horizontal, value_format, ref, ref_label, fixed, value_range = spec
+    (
+        cats,
+        ser,
+        unit,
+        stacked,
+        horizontal,
+        value_format,
+        ref,
+        ref_label,
+        fixed,
+        value_range,
+        totals,
+    ) = spec
     ax = fig.add_subplot()
     names = [name for name, _ in ser]
     colors = _colors(names, dict(fixed))
@@ -188,10 +200,11 @@ def _draw_bar(fig, spec, title):
             bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
     if stacked and label_bars:  # the total above each stack
         columns = zip(*(v for _, v in ser), strict=True)
-        for p, total, column in zip(positions, bottoms, columns, strict=True):
-            if all(v is None for v in column):
+        shown = totals or [None] * n
+        for p, total, column, given in zip(positions, bottoms, columns, shown, strict=True):
+            if given is None and all(v is None for v in column):
                 continue
-            text = _fmt(value_format, total)
+            text = _fmt(value_format, total if given is None else given)
             if horizontal:
                 ax.annotate(
                     text,

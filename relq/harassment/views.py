@@ -8,7 +8,7 @@ from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from relq import access
+from relq import access, charts
 from relq.access import allow, get_case_or_404, require
 from relq.cases.forms import to_utc
 from relq.cases.models import Case
@@ -45,20 +45,9 @@ bp = Blueprint("harassment", __name__, url_prefix="/harassment")
 MANAGEMENT = ("lead", "executive", "admin")
 PER_PAGE = 50
 MONTHS = 6
-# One colour per behaviour row of the chart (SVG fill attributes: the CSP forbids style="").
-PALETTE = (
-    "#0b5cad",
-    "#c0392b",
-    "#e0a100",
-    "#6c3fb5",
-    "#1e8449",
-    "#d35400",
-    "#2e86c1",
-    "#a93226",
-    "#7d6608",
-    "#117a65",
-    "#aab2bd",
-)
+# One colour per behaviour, the same in the chart and the table's swatches: Okabe-Ito (safe
+# for colour-blind readers), then three of Paul Tol's for the rest.
+PALETTE = (*charts.OKABE_ITO, "#882255", "#44AA99", "#999999")
 
 
 @bp.app_context_processor
@@ -219,10 +208,19 @@ def index():
         (code, labels[code], PALETTE[i % len(PALETTE)], values)
         for i, (code, values) in enumerate(counts.by_behaviour.items())
     ]
+    chart = charts.bar(
+        [month.strftime("%Y-%m") for month in counts.months],
+        {label: [n or None for n in values] for _code, label, _colour, values in series},
+        title=_("Behaviours named per month"),
+        stacked=True,
+        totals=counts.reports,
+        colors={label: colour for _code, label, colour, _values in series},
+    )
     return render_template(
         "harassment/index.html",
         counts=counts,
         series=series,
+        chart=chart,
         rows=rows[:PER_PAGE],
         page=page,
         has_next=len(rows) > PER_PAGE,

@@ -126,7 +126,7 @@ def test_rendered_charts_are_cached_and_the_cache_is_bounded():
     sample().png()
     assert render.png.cache_info().hits == 1
     for n in range(charts.CACHE_SIZE + 5):
-        key = ("bar", ((), (), "", False, False, "{:g}", None, "", (), None), str(n), "x")
+        key = ("bar", ((), (), "", False, False, "{:g}", None, "", (), None, None), str(n), "x")
         render.svg(key, "d", "x")
     assert render.svg.cache_info().currsize == charts.CACHE_SIZE
 
@@ -217,6 +217,16 @@ def test_stacked_bars_show_the_totals_and_a_reference_line():
     drawn = texts(str(chart.svg()))
     assert "3" in drawn and "1" in drawn
     assert "目標" in drawn and "暴言" in drawn and "長時間拘束" in drawn
+
+
+def test_stacked_bars_may_carry_given_totals():
+    chart = charts.bar(
+        ["1月", "2月"], {"暴言": [2, 1], "脅迫": [2, 0]}, stacked=True, totals=[3, 1]
+    )
+    above = re.findall(r'<text font-size="9px"[^>]*>([^<]*)</text>', str(chart.svg()))
+    assert above == ["3", "1"]  # the cases, not the sum of behaviours named (4, 1)
+    with pytest.raises(ValueError):
+        charts.bar(["1月"], {"暴言": [1]}, stacked=True, totals=[1, 2])
 
 
 def test_scatter_draws_a_label_beside_each_point():
