@@ -61,11 +61,19 @@ AUDIT_LABELS: dict = {
 AUDIT_OBJECTS: dict = {"enps_round": _l("Survey round")}
 
 
+# A round's status in words of its own: "Open" and "Closed" are a case's words elsewhere.
+ROUND_STATUS_WORDS = {
+    "draft": ROUND_STATUSES["draft"],
+    "open": _l("Taking answers"),
+    "closed": _l("Closed for answers"),
+}
+
+
 @bp.app_context_processor
 def enps_round_vocabulary() -> dict:
     return {
         "ENPS_KINDS": KINDS,
-        "ENPS_ROUND_STATUSES": ROUND_STATUSES,
+        "ENPS_ROUND_STATUSES": ROUND_STATUS_WORDS,
         "ENPS_BAND_DIMENSIONS": BAND_DIMENSIONS,
     }
 
