@@ -26,7 +26,7 @@ from relq import charts
 from relq.access import EVERYONE, allow, require
 from relq.db import transaction
 from relq.enps import imports, plans, published
-from relq.enps.models import PLAN_STATUSES, ROUND_STATUSES, SurveyRound
+from relq.enps.models import PLAN_STATUSES, SurveyRound
 from relq.enps.plans_forms import MappingForm, PlanForm, PublishForm, UploadForm
 from relq.errors import Conflict, Invalid
 from relq.i18n import locale_code, translated
@@ -48,7 +48,11 @@ AUDIT_OBJECTS: dict = {plans.ENTITY: _l("eNPS action plan"), published.ENTITY: _
 
 @bp.app_context_processor
 def plan_vocabulary() -> dict[str, Any]:
-    return {"PLAN_STATUSES": PLAN_STATUSES, "ROUND_STATUSES": ROUND_STATUSES}
+    return {
+        "PLAN_STATUSES": PLAN_STATUSES,
+        # The relationship scorecard's employee side links each round's results.
+        "enps_results_url": _results_url,
+    }
 
 
 RESULTS_ENDPOINTS = ("enps.results.department", "enps.results.round", "enps.results.index")

@@ -6,7 +6,10 @@
 - The internal-customer side, as provider (handoffs asked of it: the ratings it received, its
   median turnaround, the share of its answers sent back, the thank-yous) and as requester
   (handoffs it asked: the ratings it gave, how often it had to send an answer back).
-- The employee side (eNPS, issue 16): not measured yet, and the page says so.
+- The employee side (eNPS, issue 16): the department's eNPS in the latest closed survey rounds,
+  with its change against its own previous round and its gap to the company's, every figure
+  from the anonymity gate (relq/enps/gate.py): a group too small to show stays "not shown",
+  and no change is computed from a hidden score.
 
 Weeks are those of the 期限 page: this ISO week and the ones before it, Asia/Tokyo. Handoffs
 count in the week they were asked. Case counts go through the viewer's case scope. Each side is
@@ -25,6 +28,7 @@ from relq.access import case_scope
 from relq.cases.models import Case
 from relq.db import db, utcnow
 from relq.deadlines.attainment import Week, attainment
+from relq.enps.models import SurveyRound
 from relq.escalations.models import Escalation
 from relq.handoffs.models import Handoff
 from relq.org.models import Department, User
@@ -32,6 +36,7 @@ from relq.relations.services import _utc, medians
 from relq.thanks.models import Compliment
 
 WEEKS = 8
+EMPLOYEE_ROUNDS = 4  # the latest closed survey rounds on the employee side
 CUSTOMER, PROVIDER, REQUESTER = "customer", "provider", "requester"
 # (side, code): how each series is shown — "count", "share" (0..1), "rating" (1..5), "minutes".
 SERIES: dict[tuple[str, str], str] = {
@@ -75,12 +80,50 @@ SERIES_LABELS = {
 }
 
 
+@dataclass(frozen=True)
+class EmployeeRound:
+    """The department's eNPS in one closed round, as the gate lets it be shown."""
+
+    survey_round: SurveyRound
+    score: object  # gate.Score | gate.Suppressed
+    company: object  # gate.Score | gate.Suppressed
+    change: float | None  # against the department's previous round (both shown)
+
+    @property
+    def against_company(self) -> float | None:
+        if getattr(self.score, "shown", False) and getattr(self.company, "shown", False):
+            return self.score.enps - self.company.enps
+        return None
+
+
 @dataclass
 class Scorecard:
     department: Department
     weeks: list[Week]
     # (side, code) -> one value per week (None: nothing to measure that week).
     series: dict[tuple[str, str], list[float | None]] = field(default_factory=dict)
+    # The employee side: the latest closed rounds, oldest first.
+    employee: list[EmployeeRound] = field(default_factory=list)
+
+    def employee_chart(self):
+        """The department's and the company's eNPS per round (a hidden score: no bar)."""
+        from flask_babel import gettext as _
+
+        from relq import charts
+
+        def shown(score) -> float | None:
+            return round(score.enps, 1) if getattr(score, "shown", False) else None
+
+        return charts.bar(
+            [r.survey_round.name for r in self.employee],
+            {
+                _("This department"): [shown(r.score) for r in self.employee],
+                _("Company"): [shown(r.company) for r in self.employee],
+            },
+            title=_("eNPS per survey round"),
+            value_format="{:+.0f}",
+            reference=0,
+        )
 
     def side(self, side: str) -> list[tuple[str, str, list[float | None]]]:
         """(code, kind, values) of one side, in SERIES order."""
@@ -100,6 +143,41 @@ def _weekly_counts(query, bounds) -> list[int]:
     for week, n in db.session.execute(select(sub.c.week, func.count()).group_by(sub.c.week)):
         counts[int(week)] = n
     return counts
+
+
+def employee_side(department: Department, rounds: int = EMPLOYEE_ROUNDS) -> list[EmployeeRound]:
+    """The department's eNPS in the latest `rounds` closed rounds (oldest first), the company's
+    beside it, and the change against its previous closed round: all through the gate."""
+    from relq.enps import gate
+
+    latest = list(
+        db.session.scalars(
+            select(SurveyRound)
+            .where(SurveyRound.status == "closed")
+            .order_by(SurveyRound.period_start.desc(), SurveyRound.id.desc())
+            .limit(rounds + 1)
+        )
+    )[::-1]
+    scores = [gate.score(gate.Group(r.id, department.id)) for r in latest]
+    out = []
+    for i, survey_round in enumerate(latest):
+        if i == 0 and len(latest) > rounds:
+            continue  # only there for the change of the next one
+        before = scores[i - 1] if i > 0 else None
+        change = (
+            scores[i].enps - before.enps
+            if getattr(before, "shown", False) and getattr(scores[i], "shown", False)
+            else None
+        )
+        out.append(
+            EmployeeRound(
+                survey_round=survey_round,
+                score=scores[i],
+                company=gate.score(gate.Group(survey_round.id)),
+                change=change,
+            )
+        )
+    return out
 
 
 def scorecard(
@@ -214,4 +292,8 @@ def scorecard(
             card.series[(REQUESTER, "usefulness_given")] = column_of(1)
             card.series[(REQUESTER, "speed_given")] = column_of(2)
             card.series[(REQUESTER, "had_to_send_back")] = sent_back
+
+    # ---- the employee side (callers' readers, the department's lead and executives, are
+    # those who read its survey results)
+    card.employee = employee_side(department)
     return card
