@@ -344,7 +344,8 @@ def _draw_empty(fig, title, no_data):
 
 def _height(kind: str, spec: tuple) -> float:
     if kind == "bar" and spec[4]:  # horizontal: a row per category
-        return max(2.4, 0.32 * len(spec[0]) * (1 if spec[3] else max(1, len(spec[1]))) + 1.2)
+        per_row = 0.32 if spec[3] else 0.2 + 0.12 * max(1, len(spec[1]))
+        return max(2.4, per_row * len(spec[0]) + 1.4)
     return 3.6
 
 

@@ -7,7 +7,7 @@ from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from relq import access
+from relq import access, charts
 from relq.access import EVERYONE, allow
 from relq.db import db, utcnow
 from relq.org.models import active_departments
@@ -119,10 +119,34 @@ def index():
         "themes/index.html",
         form=period.form,
         themes=themes,
+        chart=themes_chart(themes),
         period=period,
         alerts=alerts,
         titles=_titles(alerts, locale),
         ALERT_KINDS=ALERT_KINDS,
+    )
+
+
+def themes_chart(themes) -> charts.Chart:
+    """The table's trend column as one chart: each theme's cases in this period and the
+    periods before (oldest first), the ten largest themes."""
+    shown = themes[:10]
+    before = len(shown[0].previous) if shown else 0
+    names = [
+        _("The period before") if k == 1 else _("%(n)d periods before", n=k)
+        for k in range(before, 0, -1)
+    ] + [_("This period")]
+    series = {name: [(t.previous + [t.count])[i] for t in shown] for i, name in enumerate(names)}
+    # this period strong blue, the one before sky blue, older ones grey
+    colors = {name: ("#56B4E9", "#999999")[min(i, 1)] for i, name in enumerate(names[-2::-1])}
+    colors[names[-1]] = charts.OKABE_ITO[0]
+    return charts.bar(
+        [t.label for t in shown],
+        series,
+        title=_("Cases per theme"),
+        horizontal=True,
+        unit=_("cases"),
+        colors=colors,
     )
 
 

@@ -105,6 +105,9 @@ def test_themes_page(org, inline, login_as):
     html = login_as(org.operator).get("/themes/").get_data(as_text=True)
     assert 'data-testid="themes"' in html and "蓋" in html
     assert 'data-testid="alerts"' not in html  # alerts are for management
+    # the trend column's numbers as one chart (relq.charts) above the table
+    chart = re.search(r'data-testid="themes-chart"><svg .*?</svg>', html, re.S).group(0)
+    assert 'class="chart"' in chart and "この期間" in chart and ">4</text>" in chart
 
 
 def test_a_theme_from_nothing_is_new(org, inline):
