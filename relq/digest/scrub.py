@@ -46,8 +46,10 @@ _DATE = re.compile(r"^[12][0-9]{3}[-－][01]?[0-9][-－][0-3]?[0-9]$")
 # Names by their honorific: 山田様, 山田 太郎さま, 佐藤さん, タナカ様, 鈴木氏, 田中殿.
 _JA_HONORIFIC = re.compile(
     r"([一-龥々〆ヶァ-ヴーｦ-ﾟ]{1,6}(?:[\s　][一-龥々〆ヶァ-ヴー]{1,6})?)"
-    r"(様|さま|さん|サン|氏|殿|くん|ちゃん)"
+    r"(様(?![子式相々])|さま|さん|サン|氏|殿|くん|ちゃん)"
 )
+# Words that end in 様 or 氏 without being an honorific (仕様どおり, 同様に, 模様替え).
+_WORDS_WITH_HONORIFIC_CHARACTER = ("仕", "同", "模", "異", "各", "左", "王", "神", "彼", "某")
 # Words that take an honorific without naming anyone: お客様, 皆様, 担当者様, ...
 _NOT_NAMES = frozenset(
     [
@@ -123,9 +125,7 @@ _EN_SELF = re.compile(
     r"[Ss]poke (?:to|with)|[Tt]alked to|named|called)\s+"
     r"([A-Z][a-zA-Z'\-]+(?:\s+[A-Z][a-zA-Z'\-]+)?)"
 )
-_JA_SELF = re.compile(
-    r"([一-龥々ァ-ヴー]{1,6}(?:[\s　][一-龥々ァ-ヴー]{1,6})?)と申します"
-)
+_JA_SELF = re.compile(r"([一-龥々ァ-ヴー]{1,6}(?:[\s　][一-龥々ァ-ヴー]{1,6})?)と申します")
 # English words that follow "this is" / "I am" without being a name.
 _EN_NOT_NAMES = frozenset(
     [
@@ -204,6 +204,8 @@ def _ja_name(match: re.Match) -> str:
     word, honorific = match.group(1), match.group(2)
     bare = word.strip()
     if bare in _NOT_NAMES or bare.endswith(("お客", "客")) or NAME in bare:
+        return match.group(0)
+    if honorific in ("様", "氏") and bare.endswith(_WORDS_WITH_HONORIFIC_CHARACTER):
         return match.group(0)
     # 「お客様」「皆様」 and words ending in a common noun stay; a name before 様/さん goes.
     if any(bare.endswith(w) for w in ("担当者", "担当", "家族", "主人", "社長", "店長", "部長")):
