@@ -290,6 +290,12 @@ def run(url: str, args) -> dict:
         department = db.session.get(Department, busiest)
         results["scorecard"] = _timed(lambda: scorecard(executive, department, now=now), args.reps)
         leads = [db.session.get(User, i) for i in made["leads"]]
+        # Detached, with their departments, as the app's logged-in user is (relq/auth's
+        # load_login_user): attached, each rollback expired them and every call reloaded
+        # the lead, a cost no request pays.
+        for lead in leads:
+            _ = lead.department
+        db.session.expunge_all()
         rng = random.Random(7)
         samples = []
         for k in range(args.inbox_requests):
