@@ -23,6 +23,7 @@ from relq.deadlines.calendar import OFFICE_TZ
 from relq.deadlines.services import apply_clock_rules, meet, start_case_clocks
 from relq.demo.answers import answer_text
 from relq.demo.corpus import DEPARTMENTS, HARASSMENT_CALLS, USERS, generate_cases
+from relq.demo.enps import load_demo_enps
 from relq.org.models import Department, User
 from relq.org.services import DepartmentInput, UserInput, create_department, create_user
 from relq.routing.services import RuleInput, save_rule
@@ -288,6 +289,7 @@ def load_demo(n_cases: int = 600, *, progress: Callable[[int], None] | None = No
     lead = next(u for u in users if u.role == "lead" and u.department_id == intake.id)
     _flag_harassment(harassed, lead)
     _share_compliments(compliments, departments, users)
+    load_demo_enps(departments, users, now)
     return users
 
 
