@@ -229,6 +229,12 @@ def _en_self(match: re.Match) -> str:
 _CODE = re.compile(r"^[A-Z0-9Ａ-Ｚ０-９\-\s.]+$")
 
 
+def _named(text: str) -> bool:
+    """A Latin-script name is capitalised (the NER sometimes takes "shows nothing" for one)."""
+    words = re.findall(r"[A-Za-z][A-Za-z'\-]*", text)
+    return all(w[0].isupper() for w in words)
+
+
 def _scrub_entities(text: str) -> str:
     """Replace GiNZA's Person entities (any script) by the placeholder."""
     try:
@@ -242,7 +248,7 @@ def _scrub_entities(text: str) -> str:
     spans = [
         (e.start_char, e.end_char)
         for e in doc.ents
-        if e.label_ in ("Person", "PERSON") and not _CODE.match(e.text)
+        if e.label_ in ("Person", "PERSON") and not _CODE.match(e.text) and _named(e.text)
     ]
     for start, end in reversed(spans):
         if any(p in text[start:end] for p in PLACEHOLDERS):
