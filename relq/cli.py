@@ -9,6 +9,7 @@ from flask_migrate import upgrade
 from sqlalchemy import func, select
 
 from relq.db import db, refresh_planner_statistics, transaction
+from relq.digest.cli import digest_command
 from relq.history.cli import import_command
 from relq.tags.defaults import INDUSTRIES
 
@@ -19,6 +20,7 @@ def cli() -> None:
 
 
 cli.add_command(import_command)  # `relq import FILE`: a past system's cases (relq/history)
+cli.add_command(digest_command)  # `relq digest [--week] [--scope] [--send]` (relq/digest)
 
 
 @cli.command("init")

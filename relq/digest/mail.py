@@ -26,6 +26,7 @@ import css_inline
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from relq.notify.mail import envelope
@@ -41,6 +42,21 @@ _inliner = css_inline.CSSInliner(
     keep_at_rules=True, load_remote_stylesheets=False, apply_width_attributes=True
 )
 _NOT_IN_A_CID = re.compile(r"[^A-Za-z0-9_-]+")
+
+# The plain-text part's key numbers: (section, path in its data, label). A section whose data
+# does not exist (not "available") gives none; the summary says what is missing.
+KEY_NUMBERS = (
+    ("cases", ("volume", "total"), _l("Cases received this week")),
+    ("cases", ("volume", "baseline"), _l("Weekly average of the weeks before")),
+    ("cases", ("products", "complaints"), _l("Complaints")),
+    ("cases", ("observations", "count"), _l("Front-line observations")),
+    ("themes", ("surge_count",), _l("Surges")),
+    ("escalations", ("new", "total"), _l("New escalations")),
+    ("escalations", ("open", "waiting_for_decision"), _l("Waiting for a management decision")),
+    ("relations", ("stall_count",), _l("Stalled handoffs between departments")),
+    ("thanks", ("total",), _l("Compliments")),
+    ("harassment", ("flagged",), _l("Customer-harassment cases")),
+)
 
 
 def subject_of(week: str) -> str:
@@ -102,6 +118,7 @@ def render_parts(reader: User, snapshot: Any, *, cache: dict | None = None) -> d
             "subject": subject_of(snapshot.week),
             "scope_name": department.name_for(locale) if department else _("The company"),
             "summary": summary_lines(snapshot.data, locale),
+            "key_numbers": key_numbers(snapshot.data),
             "web_url": link(
                 "digest.week",
                 external=True,
@@ -110,6 +127,14 @@ def render_parts(reader: User, snapshot: Any, *, cache: dict | None = None) -> d
             ),
             "subscription_url": link("digest.delivery.subscription", external=True),
             "mail_width": MAIL_WIDTH,
+            # The text template's words (babel reads .html templates and Python, not .txt).
+            "words": {
+                "summary": _("Summary"),
+                "no_summary": _("No summary was written for this week."),
+                "key_numbers": _("Key numbers"),
+                "whole": _("The whole digest, with its charts and tables:"),
+                "why": _("You receive the weekly digest of relq. Choose which one, or none, here:"),
+            },
         }
         html = _inliner.inline(render_template("digest/mail.html", **context))
         text = render_template("digest/mail.txt", **context)
@@ -130,6 +155,22 @@ def summary_lines(data: dict[str, Any], locale: str) -> list[str]:
         if text:
             lines.append(text)
     return lines
+
+
+def key_numbers(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """(label, value) of the week's key numbers, in the current locale (KEY_NUMBERS)."""
+    sections = (data or {}).get("sections") or {}
+    found = []
+    for section, path, label in KEY_NUMBERS:
+        value: Any = sections.get(section) or {}
+        if not value.get("available"):
+            continue
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            text = f"{int(value):,}" if float(value).is_integer() else f"{value:,.1f}"
+            found.append((str(label), text))
+    return found
 
 
 def compose_digest(reader: User, snapshot: Any, *, charts: dict | None = None) -> EmailMessage:
