@@ -82,11 +82,12 @@ class Chart:
     kind: str
     spec: tuple
     title: str = ""
+    compact: bool = False
     no_data: str = field(default_factory=_no_data_text)
 
     @property
     def key(self) -> tuple:
-        return (self.kind, self.spec, self.title, self.no_data)
+        return (self.kind, self.spec, self.title, self.no_data, self.compact)
 
     @property
     def digest(self) -> str:
@@ -123,13 +124,15 @@ def bar(
     colors: dict[str, str] | None = None,
     value_range: tuple[float, float] | None = None,
     totals: list[float | None] | None = None,
+    compact: bool = False,
 ) -> Chart:
     """Bars per category, one colour per series (grouped, or stacked). None is a missing
     value (no bar; "–" where values are written). `reference` draws a dashed line at that
     value (a target). `colors` may fix a series' colour (default: Okabe-Ito in series
     order); `value_range` fixes the value axis (e.g. (0, 100) for shares). Stacked bars
     carry their sum above them, or `totals` when given (e.g. cases, when a case may count in
-    several series)."""
+    several series). `compact` draws it small (about 260 by 160 units) for small multiples
+    laid side by side, with the same text size."""
     cats = tuple(str(c) for c in categories)
     ser = tuple((str(name), _numbers(values)) for name, values in series.items())
     for name, values in ser:
@@ -150,7 +153,7 @@ def bar(
     )
     if totals is not None and len(totals) != len(cats):
         raise ValueError(f"{len(totals)} totals for {len(cats)} categories")
-    return Chart("bar", spec, str(title))
+    return Chart("bar", spec, str(title), bool(compact))
 
 
 def line(
@@ -163,8 +166,9 @@ def line(
     reference: float | None = None,
     reference_label: str = "",
     value_format: str = "{:g}",
+    compact: bool = False,
 ) -> Chart:
-    """Lines over ordered categories `x`; None leaves a gap in the line."""
+    """Lines over ordered categories `x`; None leaves a gap in the line. `compact`: as bar's."""
     xs = tuple(str(v) for v in x)
     ser = tuple((str(name), _numbers(values)) for name, values in series.items())
     for name, values in ser:
@@ -179,7 +183,7 @@ def line(
         str(reference_label),
         str(value_format),
     )
-    return Chart("line", spec, str(title))
+    return Chart("line", spec, str(title), bool(compact))
 
 
 def scatter(

@@ -93,6 +93,7 @@ RC = {
     "savefig.dpi": 72,
 }
 WIDTH = 5.6  # inches: a viewBox 403 units wide, drawn ~1:1 on a 390 px phone; it scales
+COMPACT = (3.6, 2.2)  # small multiples: 259 by 158 units
 _lock = threading.Lock()
 
 
@@ -350,9 +351,10 @@ def _height(kind: str, spec: tuple) -> float:
 
 
 def _figure(key: tuple) -> Figure:
-    kind, spec, title, no_data = key
+    kind, spec, title, no_data, compact = key
     empty = not _has_data(kind, spec)
-    fig = Figure(figsize=(WIDTH, 2.4 if empty else _height(kind, spec)), layout="constrained")
+    size = COMPACT if compact else (WIDTH, 2.4 if empty else _height(kind, spec))
+    fig = Figure(figsize=size, layout="constrained")
     if empty:
         _draw_empty(fig, title, no_data)
     else:

@@ -286,44 +286,4 @@ def heat_map(names: list[tuple[int, str]], edges, *, days_minutes: int = 540) ->
     )
 
 
-# ---- weekly bars (the scorecard) --------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Bar:
-    x: float
-    y: float
-    width: float
-    height: float
-    value: str
-    label: str
-
-
-@dataclass(frozen=True)
-class BarChart:
-    width: float
-    height: float
-    base: float
-    bars: tuple[Bar, ...]
-    labels: tuple[tuple[float, str], ...]
-
-
-def bar_chart(
-    values: list[float | None], labels: list[str], fmt, *, top: float | None = None
-) -> BarChart:
-    """One bar a week; a missing value has no bar (and is not a zero)."""
-    step, plot, base = 46, 70, 86
-    top = top or max([v for v in values if v is not None] or [0]) or 1
-    bars = []
-    for i, value in enumerate(values):
-        if value is None:
-            continue
-        h = max(1.0, plot * value / top) if value else 0.0
-        bars.append(Bar(i * step + 6, base - h, step - 12, h, fmt(value), labels[i]))
-    return BarChart(
-        width=step * len(values),
-        height=base + 18,
-        base=base,
-        bars=tuple(bars),
-        labels=tuple((i * step + step / 2, label) for i, label in enumerate(labels)),
-    )
+# The scorecard's weekly bars are bar/line charts: relq.charts draws them (relations/views.py).

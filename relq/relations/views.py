@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from relq import access
+from relq import charts as relq_charts
 from relq.access import allow, require
 from relq.deadlines.calendar import WORKDAY_MINUTES
 from relq.handoffs.models import STATUSES as HANDOFF_STATUSES
@@ -143,10 +144,7 @@ def department(department_id: int):
     for side in (CUSTOMER, PROVIDER, REQUESTER):
         rows = []
         for code, kind, values in card.side(side):
-            top = {"share": 1.0, "rating": 5.0}.get(kind)
-            rows.append(
-                (code, kind, values, charts.bar_chart(values, labels, _formatter(kind), top=top))
-            )
+            rows.append((code, kind, values, _series_chart(code, kind, values, labels)))
         sides.append((side, rows))
     return render_template(
         "relations/scorecard.html",
@@ -163,11 +161,23 @@ def department(department_id: int):
     )
 
 
-def _formatter(kind: str):
-    """A bar's label: short enough to sit above it (durations in business days)."""
-    return {
-        "count": lambda v: str(int(v)),
-        "share": lambda v: f"{round(v * 100)}%",
-        "rating": lambda v: f"{v:.1f}",
-        "minutes": lambda v: f"{v / WORKDAY_MINUTES:.1f}",
-    }[kind]
+# How a series is drawn (relq.charts): its values scaled for the axis, the label written on
+# each bar, and the axis range (shares and ratings on their whole scale).
+SERIES_DRAWING = {
+    "count": (1, "{:.0f}", None),
+    "share": (100, "{:.0f}%", (0, 105)),
+    "rating": (1, "{:.1f}", (0, 5.25)),
+    "minutes": (1 / WORKDAY_MINUTES, "{:.1f}", None),  # business days
+}
+
+
+def _series_chart(code: str, kind: str, values: list, labels: list[str]) -> relq_charts.Chart:
+    """One week a bar, a missing value no bar (and not a zero); small, for side by side."""
+    scale, value_format, value_range = SERIES_DRAWING[kind]
+    return relq_charts.bar(
+        labels,
+        {translated(SERIES_LABELS)[code]: [None if v is None else v * scale for v in values]},
+        value_format=value_format,
+        value_range=value_range,
+        compact=True,
+    )

@@ -126,7 +126,13 @@ def test_rendered_charts_are_cached_and_the_cache_is_bounded():
     sample().png()
     assert render.png.cache_info().hits == 1
     for n in range(charts.CACHE_SIZE + 5):
-        key = ("bar", ((), (), "", False, False, "{:g}", None, "", (), None, None), str(n), "x")
+        key = (
+            "bar",
+            ((), (), "", False, False, "{:g}", None, "", (), None, None),
+            str(n),
+            "x",
+            False,
+        )
         render.svg(key, "d", "x")
     assert render.svg.cache_info().currsize == charts.CACHE_SIZE
 

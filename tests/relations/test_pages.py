@@ -235,4 +235,9 @@ def test_scorecard_sides(org, session, login_as):
         assert f'data-testid="side-{side}"' in page
     # Charts and tables both.
     assert 'data-testid="chart-asked_of"' in page and 'data-testid="row-asked_of"' in page
+    # drawn by relq.charts: this week's 3 requests and the 33% sent back on the bars
+    figure = re.search(r'data-testid="chart-asked_of">.*?</figure>', page, re.S).group(0)
+    assert 'class="chart"' in figure and ">3</text>" in figure
+    figure = re.search(r'data-testid="chart-sent_back">.*?</figure>', page, re.S).group(0)
+    assert ">33%</text>" in figure and "style=" not in page
     assert "eNPS" in page and case.ref not in page
