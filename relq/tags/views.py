@@ -3,7 +3,7 @@ from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from relq import access
+from relq import access, charts
 from relq.access import allow, get_case_or_404, require
 from relq.background import run_in_background
 from relq.db import db, transaction
@@ -80,13 +80,38 @@ def decide_all(case_id: int):
 @allow("admin")
 def index():
     models = latest_models()
+    tables = {kind: reliability_table(model) for kind, model in models.items()}
     return render_template(
         "tags/index.html",
         stats=tag_statistics(),
         model=models["tags"],
         models=models,
-        reliability={kind: reliability_table(model) for kind, model in models.items()},
+        reliability=tables,
+        reliability_charts={kind: _reliability_chart(kind, rows) for kind, rows in tables.items()},
         train_form=TrainForm(),
+    )
+
+
+def _reliability_chart(kind: str, rows) -> charts.Chart:
+    """Per confidence bucket (lowest first): the share right, beside the share a confidence
+    that means what it says would give (the middle of its bucket)."""
+    rows = list(reversed(rows))
+    title = {
+        "departments": _("Department suggestions (the most likely department)"),
+        "tags": _("Tag suggestions (every tag shown)"),
+    }.get(kind, kind)
+    return charts.bar(
+        [f"{int(r.low * 100)}–{int(r.high * 100)}%" for r in rows],  # as the table
+        {
+            _("Share right"): [
+                None if r.share_right is None else round(r.share_right * 100) for r in rows
+            ],
+            _("Middle of the bucket"): [round((r.low + r.high) * 50) for r in rows],
+        },
+        title=_("Share right per confidence: %(kind)s", kind=title),
+        value_format="{:.0f}%",
+        value_range=(0, 105),
+        colors={_("Middle of the bucket"): "#999999"},
     )
 
 
