@@ -27,6 +27,8 @@ FLAT_SHARE = 0.10
 # A kind of case is named as the mover only from this many cases a week (this or before).
 MIN_MOVER_CASES = 3
 MAX_SENTENCES = 8
+# A rise of this share or more reads "N times as many" (not "+5100%").
+TIMES_FROM = 2.0
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,21 @@ def _volume(volume: dict[str, Any]) -> list[Fact]:
                         "%(count)d cases were received this week, about as many as in the "
                         "%(weeks)d weeks before (%(baseline)s a week).",
                         count=total,
+                        weeks=weeks,
+                        baseline=_number(baseline),
+                    ),
+                )
+            )
+        elif change >= TIMES_FROM:
+            facts.append(
+                Fact(
+                    "rising",
+                    "volume",
+                    lambda _l: _(
+                        "%(count)d cases were received this week, %(times)s times as many as in "
+                        "the %(weeks)d weeks before (%(baseline)s a week).",
+                        count=total,
+                        times=_number(round(total / baseline, 1)),
                         weeks=weeks,
                         baseline=_number(baseline),
                     ),

@@ -186,3 +186,12 @@ def test_every_sentence_links_to_a_section_of_the_page(app):
     anchors = {s["anchor"] for s in summary["en"]}
     assert anchors <= {"volume", "themes", "escalations", "departments", "thanks", "observations"}
     assert len(summary["en"]) <= 8
+
+
+def test_a_steep_rise_reads_as_times_as_many(app):
+    summary = sentences(app, data(total=13, baseline=0.25))
+    assert first(summary, "en")["kind"] == "rising"
+    assert first(summary, "en")["text"] == (
+        "13 cases were received this week, 52 times as many as in the 4 weeks before (0.2 a week)."
+    )
+    assert "の 52 倍です" in first(summary, "ja")["text"]
