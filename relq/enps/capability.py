@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from relq.capability import Capability
-from relq.enps import digest, plans_views, results_views, rounds_views
+from relq.enps import digest, plans_views, results_views, rounds_views, themes
 
 PARTS = (rounds_views, results_views, plans_views)
 
@@ -22,4 +22,5 @@ CAPABILITY = Capability(
     audit_labels={code: label for part in PARTS for code, label in part.AUDIT_LABELS.items()},
     audit_objects={key: label for part in PARTS for key, label in part.AUDIT_OBJECTS.items()},
     digest=digest.section,
+    tick=themes.tick,  # comment themes: the NLP reads new reasons (relq/enps/themes.py)
 )
