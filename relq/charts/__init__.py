@@ -29,19 +29,26 @@ translation. The e-mail uses the PNG, which always has the bundled font's glyphs
 measured with IPAexGothic, whose full-width CJK glyphs (1 em) match every Japanese system
 font's; Latin digits differ by a few per cent, which the margins absorb.
 
+No inline style: relq's content security policy (style-src 'self') would drop matplotlib's
+`style="..."` attributes and its <style> element (bars and text turning black), so they are
+rewritten as SVG presentation attributes (fill=, stroke=, font-size=), and the font list is
+said once on the root <svg>. Pages size the chart with `svg.chart` in relq.css.
+
 Palette: Okabe-Ito, safe for the common colour-vision deficiencies; values are written on the
 bars so colour is never the only sign. The SVG has width 100% and a viewBox, so it scales to a
 390 px phone screen.
 
 Output is deterministic (fixed svg.hashsalt, no date in the metadata; element ids are prefixed
 by a digest of the inputs so two charts on one page never share an id): the same inputs give
-the same bytes. Rendered SVG and PNG are kept in a small bounded in-process LRU cache keyed on
-the inputs (CACHE_SIZE entries). That cache needs no invalidation topic (relq/cache.py): a
-chart is a pure function of its inputs, so an entry can never be stale on any process or node.
+the same bytes. Rendered SVG and PNG are kept in small bounded in-process LRU caches keyed on
+the inputs (CACHE_SIZE SVGs, render.PNG_CACHE_SIZE PNGs: ~20 MB at most). They need no
+invalidation topic (relq/cache.py): a chart is a pure function of its inputs (numbers,
+labels, the locale's "no data" text), so an entry can never be stale on any process or node.
 
-Rendering cost (bench/charts.py, this machine, median of 30 uncached renders): see
-bench/README.md "Charts"; about 25 ms for an SVG and 40 ms for a PNG of a 12-bar chart; a
-cache hit costs microseconds.
+Rendering cost (bench/charts_bench.py, bench/README.md "Charts"; medians of 15 uncached
+renders on the shared 2-core machine at load 7): 110-230 ms of CPU per chart for an SVG and
+about the same for a PNG (0.2-0.65 s wall clock there; 88 ms / 110 ms for a six-bar chart at
+load 4); a cache hit costs 0.04 ms.
 """
 
 from __future__ import annotations

@@ -38,7 +38,8 @@ OKABE_ITO = (
 )
 INK = "#333333"
 GRID = "#dddddd"
-CACHE_SIZE = 256
+CACHE_SIZE = 256  # SVGs (10-40 kB each: at most ~10 MB)
+PNG_CACHE_SIZE = 64  # PNGs are for e-mail (20-120 kB each: at most ~8 MB)
 MAX_LABEL = 16  # characters of a category label drawn; the table beside has the whole
 
 FONT_NAME = "IPAexGothic"
@@ -409,7 +410,7 @@ def svg(key: tuple, digest: str, label: str) -> str:
     return _HEAD.sub(lambda _m: head, text, count=1)
 
 
-@functools.lru_cache(maxsize=CACHE_SIZE)
+@functools.lru_cache(maxsize=PNG_CACHE_SIZE)
 def png(key: tuple, dpi: int) -> bytes:
     with _lock, matplotlib.rc_context(RC):
         fig = _figure(key)
