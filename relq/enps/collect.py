@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import logging
 import re
 import secrets
 import threading
@@ -245,6 +246,82 @@ def mail_invitations(survey_round: SurveyRound, issued: list[Issued], links: lis
             send()
 
     after_commit(hand_over)
+
+
+def remind(survey_round: SurveyRound, *, actor: User) -> list[Issued]:
+    """A new link for every invitation of the round not used yet (the old link stops
+    working), to be e-mailed: the admin sees how many, never who. Audits the count.
+    Raises NotAllowed, Conflict (the round is not open), Invalid ("mail_off": without e-mail
+    the links would have to be shown, and with them who has not answered)."""
+    if not can_manage_rounds(actor):
+        raise NotAllowed("not_allowed")
+    if survey_round.status != "open":
+        raise Conflict("round_closed" if survey_round.is_closed else "round_not_open")
+    if not mail_is_on():
+        raise Invalid("mail_off")
+    waiting = db.session.scalars(
+        select(SurveyInvitation)
+        .where(SurveyInvitation.round_id == survey_round.id, SurveyInvitation.used.is_(False))
+        .order_by(SurveyInvitation.id)
+    ).all()
+    users = {
+        u.id: u
+        for u in db.session.scalars(
+            select(User).where(User.id.in_([i.user_id for i in waiting if i.user_id]))
+        )
+    }
+    issued = []
+    for invitation in waiting:
+        token = new_token()
+        invitation.token_digest = token_digest(token)
+        user = users.get(invitation.user_id)
+        issued.append(
+            Issued(
+                invitation.recipient_email,
+                user.name if user else "",
+                user.locale if user else current_default(),
+                token,
+                True,
+            )
+        )
+    db.session.flush()
+    record(
+        "enps_round.reminded",
+        actor=actor,
+        entity_type="enps_round",
+        entity_id=survey_round.id,
+        after={"links": len(issued)},
+    )
+    return issued
+
+
+# ---- access logs ------------------------------------------------------------------------------
+
+SURVEY_PATH = re.compile(r"(/enps/survey/)[A-Za-z0-9_-]{16,}")
+
+
+class RedactSurveyLinks(logging.Filter):
+    """Takes the token out of a survey link's path in a log line (the development server's
+    and gunicorn's access logs write every path they serve)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a broken record is logged as it is
+            return True
+        if "/enps/survey/" in message:
+            record.msg, record.args = SURVEY_PATH.sub(r"\1[link]", message), None
+        return True
+
+
+ACCESS_LOGGERS = ("werkzeug", "gunicorn.access")
+
+
+def redact_survey_links_in_access_logs() -> None:
+    for name in ACCESS_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactSurveyLinks) for f in logger.filters):
+            logger.addFilter(RedactSurveyLinks())
 
 
 # ---- the respondent ---------------------------------------------------------------------------

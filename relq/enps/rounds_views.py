@@ -26,6 +26,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from relq import charts
 from relq.access import ANONYMOUS, allow, require
 from relq.db import transaction
 from relq.enps import collect, rounds
@@ -46,6 +47,8 @@ from relq.nav import NavItem
 from relq.org.services import department_choices
 
 bp = Blueprint("rounds", __name__)
+# The survey links' tokens stay out of the access logs of the server that serves the app.
+bp.record_once(lambda _state: collect.redact_survey_links_in_access_logs())
 
 # What this part adds to the eNPS capability (relq/enps/capability.py gathers them).
 MENU: tuple[NavItem, ...] = (
@@ -57,6 +60,7 @@ AUDIT_LABELS: dict = {
     "enps_round.opened": _l("Survey round opened"),
     "enps_round.closed": _l("Survey round closed"),
     "enps_round.invited": _l("Survey links issued"),
+    "enps_round.reminded": _l("Survey reminders sent"),
 }
 AUDIT_OBJECTS: dict = {"enps_round": _l("Survey round")}
 
@@ -86,11 +90,24 @@ def enps_round_vocabulary() -> dict:
 def index():
     require(rounds.can_manage_rounds(current_user))
     found = rounds.rounds_newest_first()
+    counts = rounds.invitation_counts([r.id for r in found])
+    with_links = [r for r in reversed(found) if r.id in counts][-12:]
+    chart = (
+        charts.bar(
+            [r.name for r in with_links],
+            {_("Response rate"): [rounds.response_rate(*counts[r.id]) for r in with_links]},
+            unit="%",
+            value_range=(0, 100),
+        )
+        if with_links
+        else None
+    )
     return render_template(
         "enps/rounds/index.html",
         rounds=found,
-        counts=rounds.invitation_counts([r.id for r in found]),
+        counts=counts,
         rate=rounds.response_rate,
+        chart=chart,
     )
 
 
@@ -333,6 +350,37 @@ def invite(round_id: int):
         csv_href="data:text/csv;charset=utf-8;base64,"
         + base64.b64encode(csv_text.encode("utf-8")).decode("ascii"),
     )
+
+
+@bp.post("/rounds/<int:round_id>/remind")
+@allow("admin")
+def remind(round_id: int):
+    """New links by e-mail to everyone who has not answered yet; the page says how many only."""
+    require(rounds.can_manage_rounds(current_user))
+    rounds.get_round_or_404(round_id)
+    form = ConfirmForm()
+    if not form.validate_on_submit():
+        return _detail_page(rounds.get_round_or_404(round_id), status=422)
+    try:
+        with transaction():
+            survey_round = rounds.get_round_or_404(round_id)
+            issued = collect.remind(survey_round, actor=current_user)
+            links = [url_for("enps.rounds.survey", token=i.token, _external=True) for i in issued]
+            collect.mail_invitations(survey_round, issued, links)
+    except Invalid as error:
+        if error.code != "mail_off":
+            raise
+        flash(_("Reminders are sent by e-mail, and e-mail is not set up."), "error")
+        return redirect(url_for("enps.rounds.detail", round_id=round_id))
+    flash(
+        _(
+            "%(n)d reminders with new links are being e-mailed (their earlier links no longer "
+            "work).",
+            n=len(issued),
+        ),
+        "success",
+    )
+    return redirect(url_for("enps.rounds.detail", round_id=round_id))
 
 
 # ---- the respondent's page (no login) ---------------------------------------------------------

@@ -25,6 +25,7 @@ EXPECTED = {
     "enps.rounds.open_round": ADMIN,
     "enps.rounds.close_round": ADMIN,
     "enps.rounds.invite": ADMIN,
+    "enps.rounds.remind": ADMIN,
     "enps.rounds.survey": {ANON} | EVERYONE,
     "enps.rounds.thanks": {ANON} | EVERYONE,
 }

@@ -340,3 +340,104 @@ def test_links_are_mailed_in_the_recipients_language(app, org, login_as, monkeyp
     ja = next(b for to, b in bodies.items() if org.lead_qa.email in to)
     assert "employee survey" in en and "従業員サーベイ" in ja
     assert {LINK.search(en).group(1), LINK.search(ja).group(1)} == set(tokens)
+
+
+def _capture_mail(app, monkeypatch) -> list:
+    import relq.notify.mail as mail
+
+    sent: list = []
+    monkeypatch.setattr(mail, "_send", lambda messages: (sent.extend(messages), ([], []))[1])
+    app.config.update(MAIL_SERVER="smtp.example.jp", MAIL_QUEUE="inline")
+    return sent
+
+
+def test_reminders_go_by_mail_to_unused_links_only_and_the_page_says_how_many(
+    app, org, login_as, client, monkeypatch
+):
+    survey_round = make_open_round(org)
+    answered, waiting_a, waiting_b = issue_links(
+        org, survey_round, ["done@example.jp", "a@example.jp", "b@example.jp"]
+    )
+    assert post_answer(client, answered, answer_data(survey_round, org.qa)).status_code == 302
+    sent = _capture_mail(app, monkeypatch)
+    detail = f"/enps/rounds/{survey_round.id}"
+    admin = login_as(org.admin)
+    response = admin.post(f"{detail}/remind", token_from=detail, follow_redirects=True)
+    assert response.status_code == 200
+    page = _html(response)
+    assert "2 件" in page and "a@example.jp" not in page and "done@example.jp" not in page
+    assert sorted(str(m["To"]) for _i, m in sent) == ["a@example.jp", "b@example.jp"]
+    new_tokens = [LINK.search(m.get_content()).group(1) for _i, m in sent]
+    for old in (waiting_a, waiting_b):
+        assert client.get(f"/enps/survey/{old}").status_code == 404
+    for new in new_tokens:
+        assert client.get(f"/enps/survey/{new}").status_code == 200
+    (event,) = _events("enps_round.reminded")
+    assert event.after == {"links": 2}
+
+
+def test_without_mail_there_are_no_reminders_and_no_list_of_who_has_not_answered(
+    app, org, login_as
+):
+    survey_round = make_open_round(org)
+    (token,) = issue_links(org, survey_round, ["a@example.jp"])
+    digest = db.session.scalars(select(SurveyInvitation.token_digest)).one()
+    detail = f"/enps/rounds/{survey_round.id}"
+    admin = login_as(org.admin)
+    page = _html(admin.get(detail))
+    assert 'data-testid="remind"' not in page and "a@example.jp" not in page
+    response = admin.post(f"{detail}/remind", token_from=detail, follow_redirects=True)
+    assert "メール送信が設定されていません" in _html(response)
+    db.session.expire_all()
+    assert db.session.scalars(select(SurveyInvitation.token_digest)).one() == digest
+    assert not _events("enps_round.reminded")
+
+
+def test_the_rounds_list_draws_the_response_rate(app, org, login_as, client):
+    survey_round = make_open_round(org)
+    tokens = issue_links(org, survey_round, ["a@example.jp", "b@example.jp"])
+    assert post_answer(client, tokens[0], answer_data(survey_round, org.qa)).status_code == 302
+    page = _html(login_as(org.admin).get("/enps/rounds/"))
+    assert 'data-testid="response-rate-chart"' in page and "<svg" in page
+    assert "50.0 %" in page
+
+
+def test_survey_links_stay_out_of_the_access_log(app):
+    import logging
+
+    token = "A" * 32
+    lines: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            lines.append(self.format(record))
+
+    keep = Keep()
+    werkzeug, gunicorn = logging.getLogger("werkzeug"), logging.getLogger("gunicorn.access")
+    levels = werkzeug.level, gunicorn.level
+    # (Alembic's logging set-up in the tests' migrations disables loggers that existed then.)
+    disabled = werkzeug.disabled, gunicorn.disabled
+    for logger in (werkzeug, gunicorn):
+        logger.addHandler(keep)
+        logger.setLevel(logging.INFO)
+        logger.disabled = False
+    try:
+        werkzeug.info(
+            '%s - - [03/Dec/2026 12:00:00] "%s" %s -',
+            "127.0.0.1",
+            f"GET /enps/survey/{token} HTTP/1.1",
+            200,
+        )
+        gunicorn.info(
+            '%(h)s "%(r)s" %(s)s',
+            {"h": "10.0.0.1", "r": f"POST /enps/survey/{token}?lang=en HTTP/1.1", "s": 302},
+        )
+        werkzeug.info('"%s" %s', "GET /enps/survey/thanks HTTP/1.1", 200)
+    finally:
+        for logger, level, off in zip((werkzeug, gunicorn), levels, disabled, strict=True):
+            logger.removeHandler(keep)
+            logger.setLevel(level)
+            logger.disabled = off
+    assert len(lines) == 3 and not any(token in line for line in lines)
+    assert sum("/enps/survey/[link]" in line for line in lines) == 2
+    assert "/enps/survey/thanks" in lines[2]
