@@ -42,6 +42,7 @@ def test_the_clock_runs_the_declared_steps_in_order(app):
         "handoffs",  # overdue and stalled handoffs, before the escalations and e-mails they raise
         "escalations",
         "notify",
+        "digest",  # the Monday e-mail of last week's digest (relq/digest/delivery.py)
     ]
 
 
