@@ -173,47 +173,50 @@ def _mark(form: PlanForm, error: Invalid) -> None:
     getattr(form, name).errors = [*getattr(form, name).errors, message()]
 
 
-@bp.route("/plans/rounds/<int:round_id>/departments/<int:department_id>", methods=["GET", "POST"])
-@allow("lead", "executive", "admin")
-def department(round_id: int, department_id: int):
-    if not plans.can_read_plans(current_user, department_id):
-        require(False)
-    survey_round = plans.get_round_or_404(round_id)
-    found = plans.get_department_or_404(department_id)
-    can_write = plans.can_write_plans(current_user, department_id) and survey_round.is_closed
-    form = _plan_form(department_id, request.form if request.method == "POST" else None)
-    status = 200
-    if request.method == "POST":
-        require(plans.can_write_plans(current_user, department_id))
-        if form.validate():
-            try:
-                with transaction():
-                    plans.create_plan(current_user, survey_round, found, **_plan_values(form))
-            except Invalid as error:
-                _mark(form, error)
-                status = 422
-            else:
-                flash(_("The action plan was saved."), "success")
-                return redirect(
-                    url_for(".department", round_id=round_id, department_id=department_id)
-                )
-        else:
-            status = 422
+def _department_page(survey_round, found, form: PlanForm, status: int = 200):
     return (
         render_template(
             "enps/plans/department.html",
             survey_round=survey_round,
             department=found,
-            plans_=plans.plans_of(round_id, department_id),
-            follow_up=plans.follow_up(survey_round, department_id),
-            change=plans.score_change(survey_round, department_id),
+            plans_=plans.plans_of(survey_round.id, found.id),
+            follow_up=plans.follow_up(survey_round, found.id),
+            change=plans.score_change(survey_round, found.id),
             form=form,
-            can_write=can_write,
+            can_write=plans.can_write_plans(current_user, found.id) and survey_round.is_closed,
             rounds=plans.rounds_for_plans(),
-            results_url=_results_url(survey_round, department_id),
+            results_url=_results_url(survey_round, found.id),
         ),
         status,
     )
+
+
+@bp.get("/plans/rounds/<int:round_id>/departments/<int:department_id>")
+@allow("lead", "executive", "admin")
+def department(round_id: int, department_id: int):
+    require(plans.can_read_plans(current_user, department_id))
+    survey_round = plans.get_round_or_404(round_id)
+    found = plans.get_department_or_404(department_id)
+    return _department_page(survey_round, found, _plan_form(department_id))
+
+
+@bp.post("/plans/rounds/<int:round_id>/departments/<int:department_id>/new")
+@allow("lead")
+def add(round_id: int, department_id: int):
+    require(plans.can_write_plans(current_user, department_id))
+    survey_round = plans.get_round_or_404(round_id)
+    found = plans.get_department_or_404(department_id)
+    form = _plan_form(department_id, request.form)
+    if not form.validate():
+        return _department_page(survey_round, found, form, 422)
+    try:
+        with transaction():
+            plans.create_plan(current_user, survey_round, found, **_plan_values(form))
+    except Invalid as error:
+        _mark(form, error)
+        return _department_page(survey_round, found, form, 422)
+    flash(_("The action plan was saved."), "success")
+    return redirect(url_for(".department", round_id=round_id, department_id=department_id))
 
 
 @bp.route("/plans/items/<int:plan_id>", methods=["GET", "POST"])

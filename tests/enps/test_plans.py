@@ -201,16 +201,18 @@ def test_the_lead_writes_a_plan_on_the_page(org, login_as, two_rounds):
         .endswith(f"/enps/plans/rounds/{_autumn.id}/departments/{org.qa.id}")
     )
     path = f"/enps/plans/rounds/{spring.id}/departments/{org.qa.id}"
-    response = _post(
-        lead,
-        path,
+    token = CSRF.search(lead.get(path).get_data(as_text=True)).group(1)
+    response = lead.post(
+        f"{path}/new",
         {
             "issue": "部署間の連携",
             "measure": "週次の合同ミーティング",
             "owner_id": str(org.lead_qa.id),
             "due_on": "2026-09-30",
             "status": "planned",
+            "csrf_token": token,
         },
+        csrf=False,
     )
     assert response.status_code == 302
     saved = db.session.scalars(select(ActionPlan)).one()
@@ -218,8 +220,14 @@ def test_the_lead_writes_a_plan_on_the_page(org, login_as, two_rounds):
     page = lead.get(path).get_data(as_text=True)
     assert "週次の合同ミーティング" in page and 'data-testid="plan-form"' in page
 
-    refused = _post(lead, path, {"issue": "", "measure": "x", "status": "planned"})
-    assert refused.status_code == 422
+    refused = lead.post(
+        f"{path}/new",
+        {"issue": "", "measure": "x", "status": "planned", "csrf_token": token},
+        csrf=False,
+    )
+    assert refused.status_code == 422 and 'data-testid="plan-form"' in refused.get_data(
+        as_text=True
+    )
     edit = f"/enps/plans/items/{saved.id}"
     changed = _post(
         lead,
@@ -240,14 +248,12 @@ def test_who_reads_which_plans_page(org, login_as, two_rounds):
     page = executive.get(qa_page).get_data(as_text=True)
     assert 'data-testid="plan-form"' not in page  # executives read, leads write
     other_lead = login_as(org.lead_logistics)
-    assert (
-        _post(
-            other_lead,
-            f"/enps/plans/rounds/{spring.id}/departments/{org.logistics.id}",
-            {"issue": "x", "measure": "y", "status": "planned"},
-        ).status_code
-        == 302
-    )
+    logistics_page = f"/enps/plans/rounds/{spring.id}/departments/{org.logistics.id}"
+    token = CSRF.search(other_lead.get(logistics_page).get_data(as_text=True)).group(1)
+    fields = {"issue": "x", "measure": "y", "status": "planned", "csrf_token": token}
+    assert other_lead.post(f"{logistics_page}/new", fields, csrf=False).status_code == 302
+    # Another department's lead cannot add to QA's plans.
+    assert other_lead.post(f"{qa_page}/new", fields, csrf=False).status_code == 403
     logistics_plan = db.session.scalars(select(ActionPlan)).one()
     assert login_as(org.lead_qa).get(f"/enps/plans/items/{logistics_plan.id}").status_code == 404
     assert login_as(org.lead_qa).get("/enps/plans/items/2147483647").status_code == 404
