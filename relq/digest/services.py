@@ -9,10 +9,10 @@ only from its snapshot, never computed again. Services take the actor and never 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from relq.audit.services import record
@@ -147,6 +147,49 @@ def build(week: IsoWeek, department_id: int | None, *, actor: User | None = None
     )
     log.info("digest %s (%s) archived", snapshot.week, snapshot.scope)
     return snapshot
+
+
+# The clock archives a week once it has been over this long (Monday 08:00 in Tokyo, when the
+# e-mail goes out: what came in late on Sunday night is typed in by then), and looks back this
+# many weeks for complete weeks that have none (a new install's history, the demo's weeks).
+ARCHIVE_AFTER = timedelta(hours=8)
+ARCHIVE_BACKFILL_WEEKS = 12
+
+
+def archive_due(now: datetime) -> list[str]:
+    """The clock's step: archive the company's digest of each complete week of the last
+    ARCHIVE_BACKFILL_WEEKS that is due (ARCHIVE_AFTER its end) and has cases but no snapshot,
+    and each active department's digest of the last due week. Idempotent (one query when all
+    are archived); flushes, never commits. Returns the weeks it archived ("2026-W48",
+    "2026-W48/12")."""
+    from relq.cases.models import Case
+
+    last = IsoWeek.last_complete(now - ARCHIVE_AFTER)
+    weeks = [last.previous(n) for n in range(ARCHIVE_BACKFILL_WEEKS)]
+    have = set(
+        db.session.execute(
+            select(DigestSnapshot.week, DigestSnapshot.scope).where(
+                DigestSnapshot.week.in_([str(w) for w in weeks])
+            )
+        ).all()
+    )
+    first = db.session.scalar(select(func.min(Case.received_at)))
+    if first is None:
+        return []
+    archived_now = []
+    for week in reversed(weeks):
+        if week.bounds()[1] <= first or (str(week), "company") in have:
+            continue
+        build(week, None)
+        archived_now.append(str(week))
+    if last.bounds()[1] > first:
+        for department_id in db.session.scalars(
+            select(Department.id).where(Department.is_active.is_(True)).order_by(Department.id)
+        ):
+            if (str(last), str(department_id)) not in have:
+                build(last, department_id)
+                archived_now.append(f"{last}/{department_id}")
+    return archived_now
 
 
 def archive_list(department_id: int | None, limit: int = 104) -> list[DigestSnapshot]:

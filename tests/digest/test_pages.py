@@ -126,3 +126,25 @@ def test_the_page_draws_charts_with_the_same_numbers_as_its_tables(org, login_as
     charts = services.charts(services.compute(WEEK, None), "ja")
     assert {"volume_days", "volume_weeks", "channels", "products"} <= set(charts)
     assert b"PNG" in charts["products"].png()[:8]
+
+
+def test_the_clock_archives_the_weeks_that_are_due_once(org):
+    from datetime import timedelta as td
+
+    from relq.digest.services import ARCHIVE_AFTER, archive_due
+
+    with transaction():
+        case_at(org, tokyo(2026, 4, 14, 9))  # 2026-W16: the record's first week
+        case_at(org, tokyo(2026, 4, 28, 9))
+    end = WEEK.bounds()[1]
+    with transaction():
+        found = archive_due(end + ARCHIVE_AFTER - td(minutes=1))  # W18 is not due yet
+    assert found[:2] == ["2026-W16", "2026-W17"]
+    assert {f"2026-W17/{d.id}" for d in (org.cs, org.qa, org.logistics)} == set(found[2:])
+    with transaction():
+        found = archive_due(end + ARCHIVE_AFTER)
+    assert found[0] == str(WEEK)
+    assert {f"{WEEK}/{d.id}" for d in (org.cs, org.qa, org.logistics)} <= set(found)
+    with transaction():
+        assert archive_due(end + ARCHIVE_AFTER + td(hours=1)) == []
+    assert [s.week for s in services.archive_list(None)] == [str(WEEK), "2026-W17", "2026-W16"]
