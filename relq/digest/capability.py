@@ -7,14 +7,23 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from relq.capability import Capability
-from relq.digest import services, views
+from relq.digest import delivery, delivery_views, services, views
 from relq.nav import NavItem
+
+views.bp.register_blueprint(delivery_views.bp)  # /digest/subscription, /digest/readers
+
+
+def tick(now):
+    """The digest's step of the clock: archive the weeks that are due (relq.digest.services),
+    then send the Monday e-mail (relq/digest/delivery.py), which reads those snapshots."""
+    archived = services.archive_due(now)
+    return {"archived": archived, **(delivery.tick(now) or {})}
+
 
 CAPABILITY = Capability(
     name="digest",
     blueprint=views.bp,
-    # Archives the weeks that are due (Monday 08:00 in Tokyo), and the demo's earlier weeks.
-    tick=services.archive_due,
+    tick=tick,
     menu=(
         NavItem(
             "digest.index",
@@ -22,7 +31,8 @@ CAPABILITY = Capability(
             visible=services.can_open,
             order=5,
         ),
+        *delivery_views.MENU,
     ),
-    audit_objects={"digest": _l("Weekly digest")},
-    audit_labels={"digest.archived": _l("Weekly digest archived")},
+    audit_objects={"digest": _l("Weekly digest"), **delivery_views.AUDIT_OBJECTS},
+    audit_labels={"digest.archived": _l("Weekly digest archived"), **delivery_views.AUDIT_LABELS},
 )
