@@ -287,3 +287,17 @@ def test_the_overview_and_the_follow_up_show_changes_and_suppression(org, login_
     section = follow.split('data-testid="follow-up"')[1]
     assert "評価面談を四半期ごとに行う" in section and "+30.0" in section
     assert "人員を二名増やす" not in follow  # another department's plan
+
+
+def test_the_pages_read_in_english_too(org, login_as, two_rounds):
+    spring, autumn = two_rounds
+    plan(org, spring, org.qa, org.lead_qa)
+    reader = make_user("executive", org.qa, name="Jane Reader", locale="en")
+    db.session.commit()
+    english = login_as(reader)
+    overview = english.get(f"/enps/plans/rounds/{autumn.id}").get_data(as_text=True)
+    assert "Action plans of every department" in overview and "% promoters" in overview
+    department = english.get(f"/enps/plans/rounds/{autumn.id}/departments/{org.qa.id}")
+    assert "What was decided after" in department.get_data(as_text=True)
+    japanese = login_as(org.executive).get(f"/enps/plans/rounds/{autumn.id}").get_data(as_text=True)
+    assert "全部署のアクションプラン" in japanese and "推奨者（9〜10）の割合" in japanese
