@@ -66,7 +66,7 @@ def drivers(group: Group) -> list[Driver] | Suppressed:
     """The group's factors ranked by their correlation with the score (strongest first;
     factors without a correlation last, in the round's order). Suppressed when the gate hides
     the group (band groups have no drivers: they are too small to rank)."""
-    rel = gate.release(group.round_id)
+    rel = gate.release(group.round_id, bands=group.band is not None)
     if rel is None:
         return Suppressed(gate.NO_ROUND, gate.MIN_GROUP_FLOOR)
     if group.band is not None:

@@ -342,50 +342,64 @@ class Release:
         return group.department_id in self._comment_departments
 
 
-def release(round_id: int) -> Release | None:
+def release(round_id: int, *, bands: bool = True) -> Release | None:
     """What a round may show (None: no such round). One GROUP BY over its responses."""
-    round_ = db.session.get(SurveyRound, round_id)
-    if round_ is None:
-        return None
+    return releases([round_id], bands=bands).get(round_id)
+
+
+def releases(round_ids, *, bands: bool = True) -> dict[int, Release]:
+    """What each of these rounds may show (rounds that do not exist are left out): one GROUP BY
+    over all their responses, so a trend across twenty rounds is one query, not twenty.
+
+    bands=False groups by department and score only (a few rows a round instead of one per
+    department, band, band and score): company and department figures are the same, and every
+    band group is Suppressed (it is not computed), for pages that show no cuts."""
+    ids = sorted({int(i) for i in round_ids})
+    if not ids:
+        return {}
+    found = {
+        r.id: r for r in db.session.scalars(select(SurveyRound).where(SurveyRound.id.in_(ids)))
+    }
+    if not found:
+        return {}
     has_reason = case((SurveyResponse.reason != "", 1), else_=0)
+    keys = [SurveyResponse.round_id, SurveyResponse.department_id]
+    if bands:
+        keys += [SurveyResponse.level_band_id, SurveyResponse.tenure_band_id]
     rows = db.session.execute(
-        select(
-            SurveyResponse.department_id,
-            SurveyResponse.level_band_id,
-            SurveyResponse.tenure_band_id,
-            SurveyResponse.score,
-            func.count(),
-            func.sum(has_reason),
-        )
-        .where(SurveyResponse.round_id == round_id)
-        .group_by(
-            SurveyResponse.department_id,
-            SurveyResponse.level_band_id,
-            SurveyResponse.tenure_band_id,
-            SurveyResponse.score,
-        )
+        select(*keys, SurveyResponse.score, func.count(), func.sum(has_reason))
+        .where(SurveyResponse.round_id.in_(list(found)))
+        .group_by(*keys, SurveyResponse.score)
     ).all()
-    cells: dict = defaultdict(lambda: [0] * 11)
-    comment_cells: dict = defaultdict(int)
-    for dept, level, tenure, value, n, with_reason in rows:
-        cells[(dept, level, tenure)][value] += n
-        comment_cells[(dept, level, tenure)] += int(with_reason or 0)
-    bands = db.session.execute(
-        select(SurveyBand.id, SurveyBand.dimension)
-        .where(SurveyBand.round_id == round_id)
-        .order_by(SurveyBand.dimension, SurveyBand.position)
-    ).all()
-    return Release(
-        round=round_,
-        cells=dict(cells),
-        comment_cells=dict(comment_cells),
-        band_dimension={band_id: dimension for band_id, dimension in bands},
-    )
+    cells: dict = {i: defaultdict(lambda: [0] * 11) for i in found}
+    comment_cells: dict = {i: defaultdict(int) for i in found}
+    for row in rows:
+        round_id, key = row[0], (row[1], row[2], row[3]) if bands else (row[1], None, None)
+        value, n, with_reason = row[-3:]
+        cells[round_id][key][value] += n
+        comment_cells[round_id][key] += int(with_reason or 0)
+    dimensions: dict[int, dict[int, str]] = {i: {} for i in found}
+    if bands:
+        for round_id, band_id, dimension in db.session.execute(
+            select(SurveyBand.round_id, SurveyBand.id, SurveyBand.dimension)
+            .where(SurveyBand.round_id.in_(list(found)))
+            .order_by(SurveyBand.round_id, SurveyBand.dimension, SurveyBand.position)
+        ):
+            dimensions[round_id][band_id] = dimension
+    return {
+        i: Release(
+            round=found[i],
+            cells=dict(cells[i]),
+            comment_cells=dict(comment_cells[i]),
+            band_dimension=dimensions[i],
+        )
+        for i in found
+    }
 
 
 def score(group: Group) -> Score | Suppressed:
     """The group's score, or Suppressed when the rules above hide it."""
-    rel = release(group.round_id)
+    rel = release(group.round_id, bands=group.band is not None)
     if rel is None:
         return Suppressed(reason=NO_ROUND, threshold=MIN_GROUP_FLOOR)
     return rel.score(group)
@@ -394,7 +408,7 @@ def score(group: Group) -> Score | Suppressed:
 def comments(group: Group) -> list[str] | Suppressed:
     """The group's non-empty reasons in random order (no dates, no order of arrival), or
     Suppressed (threshold: the round's min_comments) when rule 7 hides them."""
-    rel = release(group.round_id)
+    rel = release(group.round_id, bands=False)
     if rel is None:
         return Suppressed(reason=NO_ROUND, threshold=MIN_COMMENTS_FLOOR)
     if not rel.comments_shown(group):
@@ -412,7 +426,7 @@ def comments(group: Group) -> list[str] | Suppressed:
 
 def department_scores(round_id: int) -> dict[int, Score | Suppressed]:
     """Every department with answers in the round -> its score or Suppressed."""
-    rel = release(round_id)
+    rel = release(round_id, bands=False)
     return {} if rel is None else rel.department_scores()
 
 

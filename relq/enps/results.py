@@ -157,9 +157,10 @@ def round_results(
 ) -> RoundResults:
     """The round's results in one scope (None: the company, for executives and admins; a
     department: its own lead, executives and admins). Callers check access.can_read_results."""
-    rel = gate.release(survey_round.id)
     before = previous_round(survey_round)
-    before_rel = gate.release(before.id) if before is not None else None
+    rel = gate.release(survey_round.id)
+    # The previous round's department figures only: no band cut of it is shown.
+    before_rel = gate.release(before.id, bands=False) if before is not None else None
     dept_id = department.id if department is not None else None
     focus_group = Group(survey_round.id, dept_id)
     focus_before = before_rel.score(Group(before.id, dept_id)) if before_rel is not None else None
@@ -210,8 +211,10 @@ class TrendPoint:
 def trend(department_id: int | None) -> list[TrendPoint]:
     """The scope's score in every closed round, oldest first (each round through the gate)."""
     points = []
-    for survey_round in closed_rounds():
-        rel = gate.release(survey_round.id)
+    rounds = closed_rounds()
+    found = gate.releases([r.id for r in rounds], bands=False)
+    for survey_round in rounds:
+        rel = found[survey_round.id]
         points.append(
             TrendPoint(
                 survey_round,

@@ -83,7 +83,7 @@ class Themes:
 def themes(group: Group, *, top: int = TOP) -> Themes | Suppressed:
     """The group's most used terms with counts, where its comments may be shown; else the
     gate's Suppressed (threshold: min_comments)."""
-    rel = gate.release(group.round_id)
+    rel = gate.release(group.round_id, bands=group.band is not None)
     if rel is None:
         return Suppressed(gate.NO_ROUND, gate.MIN_COMMENTS_FLOOR)
     if not rel.comments_shown(group):

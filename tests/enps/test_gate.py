@@ -313,6 +313,24 @@ def test_two_departments_two_levels_every_difference(population):
     check_no_small_group_or_difference(shown, population, 5, keys)
 
 
+@settings(max_examples=200, deadline=None)
+@given(population=populations())
+def test_without_bands_the_company_and_departments_are_the_same(population):
+    """releases(bands=False) groups by department only: the same figures, no band shown."""
+    full = _release(population)
+    coarse_population: dict = {}
+    for (dept, _level, _tenure), answers in population.items():
+        coarse_population.setdefault((dept, None, None), []).extend(answers)
+    coarse = _release(coarse_population)
+    coarse.band_dimension = {}
+    assert coarse.department_scores() == full.department_scores()
+    assert coarse.score(Group(1)) == full.score(Group(1))
+    for dept in (None, *DEPTS):
+        assert coarse.comments_shown(Group(1, dept)) == full.comments_shown(Group(1, dept))
+        for b in LEVEL_IDS:
+            assert isinstance(coarse.score(Group(1, dept, level_band_id=b)), Suppressed)
+
+
 # Through the public functions on the database: 1-3 rounds, a random sequence of queries.
 
 ROUND_SPEC = st.tuples(
