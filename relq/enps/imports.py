@@ -252,7 +252,7 @@ def read_upload(data: bytes, filename: str) -> Upload:
         raise Invalid("file_too_large")
     if not data.strip():
         raise Invalid("empty_file")
-    name = (filename or "").strip()[-200:]
+    name = REFUSED_CHARACTERS.sub("", filename or "").strip()[-200:]
     try:
         if data.startswith(b"PK\x03\x04") or name.lower().endswith((".xlsx", ".xlsm")):
             kind, encoding = "xlsx", ""

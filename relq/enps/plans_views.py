@@ -390,8 +390,8 @@ def import_preview():
         return _preview(survey_round, upload, mapping, 422, error.errors)
     except Invalid as error:
         return _upload_page(_upload_form(), 422, str(IMPORT_MESSAGES.get(error.code, error.code)))
-    except Conflict:
-        return _preview(survey_round, upload, mapping, 409)
+    except Conflict:  # closed meanwhile
+        return _upload_page(_upload_form(), 409, str(IMPORT_MESSAGES["round_not_open"]))
     flash(
         _("%(n)d answers were imported into %(round)s.", n=count, round=survey_round.name),
         "success",

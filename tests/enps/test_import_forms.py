@@ -310,3 +310,17 @@ def test_only_admins_reach_the_import_and_other_pages_still_refuse_files(org, lo
         content_type="multipart/form-data",
     )
     assert response.status_code in (405, 415)
+
+
+def test_a_round_closed_between_preview_and_import_refuses_with_409(org, login_as):
+    survey_round = open_round_for(org)
+    admin = login_as(org.admin)
+    page = _upload(admin, survey_round, "google_forms.csv").get_data(as_text=True)
+    close_round(survey_round, actor=org.admin)
+    db.session.commit()
+    refused = admin.post(
+        "/enps/import/preview", _form_fields(page) | {"action": "import"}, csrf=False
+    )
+    assert refused.status_code == 409
+    assert 'data-testid="import-message"' in refused.get_data(as_text=True)
+    assert count(SurveyResponse) == 0
