@@ -13,7 +13,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
 from relq.db import db
-from relq.enps import gate
+from relq.enps import gate, results
 from relq.enps.gate import Group, Release, Score, Suppressed
 from relq.enps.models import SurveyResponse, SurveyRound
 from tests.enps.test_gate_helpers import add_answers, band, make_round
@@ -409,6 +409,15 @@ def test_random_queries_through_the_public_functions(org, rounds, data):
         if isinstance(company := gate.score(Group(r.id)), Score):
             table[Group(r.id)] = company
         check_no_small_group_or_difference(table, real, k, keys)
+        # And every number of the results pages (company scope and each department's).
+        pages = {}
+        for dept in (None, *dept_ids):
+            found = results.round_results(r, None if dept is None else depts[dept_ids.index(dept)])
+            rows = [*found.departments, *(row for cut in found.cuts.values() for row in cut)]
+            pages.update({row.group: row.score for row in rows if isinstance(row.score, Score)})
+            if isinstance(found.focus, Score):
+                pages[Group(r.id, dept)] = found.focus
+        check_no_small_group_or_difference(pages, real, k, keys)
     db.session.rollback()
 
 
