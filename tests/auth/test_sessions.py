@@ -154,7 +154,7 @@ def test_each_role_lands_where_its_work_waits(org, login_as):
     landing = {
         org.operator: "/cases/",
         org.lead_qa: "/inbox/",
-        org.executive: "/escalations/",
+        org.executive: "/digest/",  # the weekly digest: what rose, what waits for them
         org.admin: "/admin/users",
     }
     for user, path in landing.items():
