@@ -17,7 +17,10 @@ def tick(now):
     """The digest's step of the clock: archive the weeks that are due (relq.digest.services),
     then send the Monday e-mail (relq/digest/delivery.py), which reads those snapshots."""
     archived = services.archive_due(now)
-    return {"archived": archived, **(delivery.tick(now) or {})}
+    # The same dict the delivery's step fills in once its e-mails are sent (after the commit).
+    summary = delivery.tick(now)
+    summary["archived"] = archived
+    return summary
 
 
 CAPABILITY = Capability(
