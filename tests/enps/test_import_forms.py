@@ -324,3 +324,32 @@ def test_a_round_closed_between_preview_and_import_refuses_with_409(org, login_a
     assert refused.status_code == 409
     assert 'data-testid="import-message"' in refused.get_data(as_text=True)
     assert count(SurveyResponse) == 0
+
+
+def test_english_headers_are_recognised_too(org):
+    survey_round = open_round_for(org)
+    header = [
+        "Timestamp",
+        "Email Address",
+        "How likely is it that you would recommend your workplace to a friend?",
+        "How true is each of these for you? [Meaningful work]",
+        "How true is each of these for you? [Trust in management]",
+        "What is the main reason for your score?",
+        "Department",
+        "Job level",
+        "Years of service",
+    ]
+    text = ",".join(f'"{h}"' for h in header) + "\n"
+    text += "2026/11/05 9:15:03,a@example.com,9,5,4,Good team,Quality Assurance,Staff,1-3 years\n"
+    upload = imports.read_upload(text.encode(), "responses.csv")
+    assert upload.ignored == ["Timestamp", "Email Address"]
+    mapping = imports.guess_mapping(upload, survey_round)
+    assert mapping.columns["score"] == header[2] and mapping.columns["reason"] == header[5]
+    assert mapping.columns["factor:meaningful_work"] == header[3]
+    assert mapping.columns["factor:leadership_trust"] == header[4]
+    assert mapping.columns["factor:growth"] is None
+    assert (mapping.columns["department"], mapping.columns["level"]) == ("Department", "Job level")
+    assert mapping.columns["tenure"] == "Years of service"
+    assert mapping.departments == {"Quality Assurance": org.qa.id}
+    checked = imports.check_rows(upload, survey_round, mapping)
+    assert checked.is_clean and checked.rows[0].score == 9
