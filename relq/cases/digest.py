@@ -13,6 +13,7 @@ from sqlalchemy import case, func, select
 from relq.cases.models import CHANNELS, KINDS, Case, Note
 from relq.db import db
 from relq.digest.scope import BASELINE_WEEKS, DigestScope, case_ref, week_bucket
+from relq.digest.scrub import quote
 
 # Products shown in the complaints table (most complaints first).
 TOP_PRODUCTS = 10
@@ -160,8 +161,6 @@ def _per_1000(part: int, whole: int) -> float | None:
 def observations(scope: DigestScope) -> dict[str, Any]:
     """The front line's observations written this week on the scope's cases (any case: an
     observation on an older case is news too), newest first, personal data removed."""
-    from relq.digest.scrub import scrub
-
     condition = (
         (Note.kind == "observation")
         & (Note.created_at >= scope.start)
@@ -195,7 +194,7 @@ def observations(scope: DigestScope) -> dict[str, Any]:
                 "ref": case_ref(case_id, received_at),
                 "kind": kind,
                 "written_at": created_at.isoformat(),
-                "text": scrub(body, limit=OBSERVATION_CLIP),
+                "text": quote(body, OBSERVATION_CLIP),
             }
             for _note_id, body, created_at, case_id, received_at, kind in rows
         ],

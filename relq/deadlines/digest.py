@@ -18,6 +18,7 @@ from relq.db import db
 from relq.deadlines.attainment import ATTAINMENT_TARGET, attainment
 from relq.deadlines.models import DEADLINE_KINDS
 from relq.digest.scope import DigestScope, case_ref, department_names
+from relq.digest.scrub import quote
 
 DECLINES_SHOWN = 8
 REASON_CLIP = 200
@@ -66,8 +67,6 @@ def section(scope: DigestScope) -> dict[str, Any]:
 
 
 def _declined(scope: DigestScope) -> dict[str, Any]:
-    from relq.digest.scrub import scrub
-
     A = DepartmentAnswer  # noqa: N806
     rows = db.session.execute(
         select(A.department_id, A.body, A.answered_at, Case.id, Case.received_at)
@@ -89,7 +88,7 @@ def _declined(scope: DigestScope) -> dict[str, Any]:
                 "department_id": r.department_id,
                 "case_id": r.id,
                 "ref": case_ref(r.id, r.received_at),
-                "reason": scrub(r.body, limit=REASON_CLIP),
+                "reason": quote(r.body, REASON_CLIP),
             }
             for r in rows[:DECLINES_SHOWN]
         ],

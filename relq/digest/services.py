@@ -20,6 +20,7 @@ from relq.capability import installed
 from relq.db import db, utcnow
 from relq.digest.models import DATA_VERSION, DigestSnapshot
 from relq.digest.scope import BASELINE_WEEKS, DigestScope
+from relq.digest.scrub import scrub_quotes
 from relq.digest.week import IsoWeek
 from relq.errors import Invalid, NotFound
 from relq.org.models import Department, User
@@ -102,6 +103,9 @@ def gather(week: IsoWeek, department_id: int | None) -> dict[str, Any]:
         else {"id": department.id, "ja": department.name_ja, "en": department.name_en},
         "sections": sections,
     }
+    # Every section's quotes lose their personal data here, in one batch, before anything is
+    # stored or shown (relq.digest.scrub).
+    data = scrub_quotes(data)
     data["summary"] = summarise(data)
     return data
 

@@ -15,6 +15,7 @@ from relq.access import escalation_scope
 from relq.cases.models import Case
 from relq.db import db
 from relq.digest.scope import BASELINE_WEEKS, DigestScope, case_ref, department_names
+from relq.digest.scrub import quote
 from relq.escalations.models import AGES, Escalation
 
 DECISIONS_SHOWN = 8
@@ -23,8 +24,6 @@ OPEN_SHOWN = 8
 
 
 def section(scope: DigestScope) -> dict[str, Any]:
-    from relq.digest.scrub import scrub
-
     E = Escalation  # noqa: N806
     visible = escalation_scope(scope.reader())
     start, end = scope.start, scope.end
@@ -82,7 +81,7 @@ def section(scope: DigestScope) -> dict[str, Any]:
             "department_id": e.department_id,
             "case_id": e.case_id,
             "ref": case_ref(row.id, row.received_at) if row else None,
-            "subject": scrub(row.subject, limit=80) if row else scrub(e.detail, limit=80),
+            "subject": quote(row.subject if row else e.detail, 80),
             "opened_at": e.opened_at.isoformat(),
         }
 
@@ -111,7 +110,7 @@ def section(scope: DigestScope) -> dict[str, Any]:
                 {
                     **subject(e),
                     "outcome": e.outcome,
-                    "decision": scrub(e.decision or "", limit=DECISION_CLIP),
+                    "decision": quote(e.decision, DECISION_CLIP),
                 }
                 for e in decided[:DECISIONS_SHOWN]
             ],
@@ -126,7 +125,7 @@ def section(scope: DigestScope) -> dict[str, Any]:
             "items": [
                 {
                     **subject(e),
-                    "decision": scrub(e.decision or "", limit=DECISION_CLIP),
+                    "decision": quote(e.decision, DECISION_CLIP),
                     "decided_at": e.closed_at.isoformat(),
                     "case_status": cases[e.case_id].status if e.case_id in cases else None,
                 }

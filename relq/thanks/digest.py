@@ -12,6 +12,7 @@ from sqlalchemy import or_, select
 from relq.cases.models import Case
 from relq.db import db
 from relq.digest.scope import DigestScope, department_names
+from relq.digest.scrub import quote
 from relq.org.models import User
 from relq.thanks.models import Compliment
 
@@ -20,8 +21,6 @@ QUOTE_CLIP = 160
 
 
 def section(scope: DigestScope) -> dict[str, Any]:
-    from relq.digest.scrub import scrub
-
     C = Compliment  # noqa: N806
     query = (
         select(C.id, C.department_id, C.staff_user_id, C.staff_name, C.quote, User.name)
@@ -54,7 +53,7 @@ def section(scope: DigestScope) -> dict[str, Any]:
             for (_uid, name, dept), n in staff.most_common(8)
         ],
         "quotes": [
-            {"department_id": r.department_id, "text": scrub(r.quote, limit=QUOTE_CLIP)}
+            {"department_id": r.department_id, "text": quote(r.quote, QUOTE_CLIP)}
             for r in rows[:QUOTES_SHOWN]
         ],
         "department_names": department_names(by_department),

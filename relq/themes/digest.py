@@ -12,6 +12,7 @@ from sqlalchemy import select
 from relq.cases.models import Case
 from relq.db import db
 from relq.digest.scope import DigestScope, case_ref
+from relq.digest.scrub import quote
 from relq.themes.models import SurgeAlert
 from relq.themes.services import compute_themes
 
@@ -22,8 +23,6 @@ SURGES_SHOWN = 6
 
 
 def section(scope: DigestScope) -> dict[str, Any]:
-    from relq.digest.scrub import scrub
-
     themes = compute_themes(scope.reader(), start=scope.start, end=scope.end, limit=TOP_THEMES)
     surges = _surges(scope)
     return {
@@ -35,7 +34,7 @@ def section(scope: DigestScope) -> dict[str, Any]:
                 "previous": theme.previous,
                 "is_new": not any(theme.previous),
                 "verbatims": [
-                    {"case_id": v.case_id, "ref": v.ref, "text": scrub(v.text, limit=VERBATIM_CLIP)}
+                    {"case_id": v.case_id, "ref": v.ref, "text": quote(v.text, VERBATIM_CLIP)}
                     for v in theme.verbatims[:VERBATIMS]
                 ],
             }
@@ -49,8 +48,6 @@ def section(scope: DigestScope) -> dict[str, Any]:
 def _surges(scope: DigestScope) -> list[dict[str, Any]]:
     """The alerts recorded during the week (their week_end is the Tokyo day they were found),
     one per key, with the cases of the scope among their cases."""
-    from relq.digest.scrub import scrub
-
     monday = scope.week.monday
     alerts = db.session.scalars(
         select(SurgeAlert)
@@ -91,7 +88,7 @@ def _surges(scope: DigestScope) -> list[dict[str, Any]]:
                     {
                         "case_id": r.id,
                         "ref": case_ref(r.id, r.received_at),
-                        "text": scrub(r.customer_words or "", limit=VERBATIM_CLIP),
+                        "text": quote(r.customer_words, VERBATIM_CLIP),
                     }
                     for r in mine[:VERBATIMS]
                     if r.customer_words
