@@ -1,6 +1,7 @@
 """An employee survey in a browser: the admin creates a round with the default items, opens it
 and makes a one-time link; an employee, not logged in and on a phone, opens the link, reads what
-is and is not stored, answers and is thanked; the same link is then refused."""
+is and is not stored, answers and is thanked; the same link is then refused. Once the round is
+closed, an executive reads the department table: 物流部, with fewer than 5 answers, is hidden."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import func, select
 
 from relq.db import db
-from relq.enps.models import SurveyResponse
+from relq.enps.collect import Answer, invite, submit_answer
+from relq.enps.models import SurveyResponse, SurveyRound
+from relq.enps.rounds import close_round
 from tests.browser.test_intake_flow import log_in, log_out
 
 LINK = re.compile(r"https?://[^\s<]+/enps/survey/[A-Za-z0-9_-]+")
@@ -72,3 +75,27 @@ def test_an_employee_answers_through_a_one_time_link(page: Page, org, session):
     expect(page.get_by_test_id("survey-refused")).to_contain_text("このリンクは使えません")
     db.session.rollback()  # a fresh read of what the server saved
     assert db.session.scalar(select(func.count()).select_from(SurveyResponse)) == 1
+
+    # 5. More colleagues answer (8 in お客様相談室, 8 in 品質保証部, 2 more in 物流部), the round
+    #    closes, and an executive reads the department table.
+    survey_round = db.session.scalars(select(SurveyRound)).one()
+    groups = [(org.cs, 8), (org.qa, 8), (org.logistics, 2)]
+    emails = [f"{d.code}{i}@example.jp" for d, n in groups for i in range(n)]
+    issued = invite(survey_round, actor=org.admin, emails=emails).issued
+    tokens = iter(i.token for i in issued)
+    for department, n in groups:
+        for i in range(n):
+            submit_answer(next(tokens), Answer(score=(3 + 2 * i) % 11, department_id=department.id))
+    close_round(survey_round, actor=org.admin)
+    db.session.commit()
+    page.set_viewport_size({"width": 1000, "height": 900})
+    log_in(page, org.executive)
+    page.goto(f"/enps/results/rounds/{survey_round.id}")
+    table = page.get_by_test_id("departments")
+    logistics = table.get_by_test_id(f"departments-{org.logistics.id}")
+    expect(logistics).to_contain_text("物流部")
+    expect(logistics.get_by_test_id("enps-suppressed")).to_be_visible()
+    expect(logistics).not_to_contain_text("3")
+    expect(
+        table.get_by_test_id(f"departments-{org.qa.id}").get_by_test_id("enps-value")
+    ).to_be_visible()
