@@ -345,7 +345,7 @@ def _preview(survey_round, upload, mapping, status: int = 200, refused=None):
             fields=imports.fields_of(survey_round),
             departments=imports.departments_for_import(),
             bands=bands,
-            sample=upload.rows[:5],
+            sample=upload.rows[:3],
             value_fields=imports.VALUE_FIELDS,
             ERROR_CODES=translated(ROW_ERRORS),
         ),
