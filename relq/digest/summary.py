@@ -328,20 +328,30 @@ def _stuck(relations: dict[str, Any]) -> Fact:
         return Fact("flat", "departments", lambda _l: _("No pair of departments is stuck."))
     edge = stalls[0]
     minutes = edge.get("median_turnaround_minutes")
-    days = None if minutes is None else minutes / WORKDAY_MINUTES
+    days = _number(None if minutes is None else round(minutes / WORKDAY_MINUTES, 1))
     bounced = round(100 * (edge.get("bounce_rate") or 0))
-    return Fact(
-        "stuck",
-        "departments",
-        lambda locale: _(
+
+    def words(locale: str) -> str:
+        asking = _name(names, edge["requester_id"], locale)
+        answering = _name(names, edge["provider_id"], locale)
+        if not bounced:
+            return _(
+                "Handoffs from %(asking)s to %(answering)s are stuck: a median of %(days)s "
+                "business days.",
+                asking=asking,
+                answering=answering,
+                days=days,
+            )
+        return _(
             "Handoffs from %(asking)s to %(answering)s are stuck: a median of %(days)s "
             "business days, %(bounced)d%% sent back.",
-            asking=_name(names, edge["requester_id"], locale),
-            answering=_name(names, edge["provider_id"], locale),
-            days=_number(None if days is None else round(days, 1)),
+            asking=asking,
+            answering=answering,
+            days=days,
             bounced=bounced,
-        ),
-    )
+        )
+
+    return Fact("stuck", "departments", words)
 
 
 def _deadlines(deadlines: dict[str, Any]) -> Fact:

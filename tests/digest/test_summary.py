@@ -167,6 +167,12 @@ def test_a_stuck_department_pair_is_named_in_each_language(app):
     assert en["text"].startswith("Handoffs from Quality Assurance to Logistics are stuck")
     assert "40% sent back" in en["text"]
     assert ja["text"].startswith("品質保証部から物流部への依頼が滞っています")
+    edge["bounce_rate"] = 0.0  # stuck by waiting only: no "0% sent back"
+    summary = sentences(app, data(relations={"stalls": [edge], "department_names": names}))
+    en = next(s for s in summary["en"] if s["kind"] == "stuck")
+    assert en["text"] == (
+        "Handoffs from Quality Assurance to Logistics are stuck: a median of 3 business days."
+    )
 
 
 @pytest.mark.parametrize("total", [0, 3, 30])
