@@ -44,9 +44,10 @@ def readable_rounds() -> list[SurveyRound]:
 
 
 def get_round_or_404(round_id: int) -> SurveyRound:
-    """A round with results (open or closed). Raises NotFound otherwise (a draft too)."""
+    """A round (a draft's page says it has not been opened; the gate shows nothing of it).
+    Raises NotFound when there is no such round."""
     found = db.session.get(SurveyRound, round_id) if 0 < round_id <= MAX_ID else None
-    if found is None or found.status not in READABLE_STATUSES:
+    if found is None:
         raise NotFound("enps_round")
     return found
 

@@ -141,10 +141,14 @@ def test_bad_ids_are_404(org, rounds, login_as, path):
     assert response.status_code == 404
 
 
-def test_draft_round_has_no_results_page(org, login_as):
+def test_a_draft_round_shows_nothing(org, login_as):
     draft = make_round(org.admin, status="draft")
+    add_answers(draft, org.qa, [10] * 12)  # cannot happen (a draft takes no answers); still
     db.session.commit()
-    assert login_as(org.executive).get(f"/enps/results/rounds/{draft.id}").status_code == 404
+    page = text(login_as(org.executive).get(f"/enps/results/rounds/{draft.id}"))
+    assert 'data-testid="draft-round"' in page and "+100.0" not in page and ">12<" not in page
+    cx_ex = text(login_as(org.executive).get(f"/enps/results/rounds/{draft.id}/cx-ex"))
+    assert "+100.0" not in cx_ex
 
 
 def test_no_round_yet(org, login_as):
