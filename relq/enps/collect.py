@@ -30,9 +30,10 @@ from types import SimpleNamespace
 from flask import current_app, render_template
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 
 from relq.audit.services import record
+from relq.cache import invalidate, topic_of
 from relq.db import after_commit, db
 from relq.enps.models import (
     FactorAnswer,
@@ -456,50 +457,43 @@ def form_choices(survey_round: SurveyRound, locale: str) -> dict:
 
 # ---- closing ----------------------------------------------------------------------------------
 
-_RESPONSE_COLUMNS = (
-    "id",
-    "round_id",
-    "department_id",
-    "level_band_id",
-    "tenure_band_id",
-    "score",
-    "reason",
-    "reason_terms",
-    "source",
+RESHUFFLE = (
+    # The round's answers and factor values aside, deleted, and written back in key order.
+    "CREATE TEMPORARY TABLE enps_reshuffle_responses ON COMMIT DROP AS "
+    "SELECT * FROM enps_responses WHERE round_id = :round_id",
+    "CREATE TEMPORARY TABLE enps_reshuffle_values ON COMMIT DROP AS "
+    "SELECT v.* FROM enps_factor_answers v "
+    "JOIN enps_reshuffle_responses r ON r.id = v.response_id",
+    "DELETE FROM enps_factor_answers "
+    "WHERE response_id IN (SELECT id FROM enps_reshuffle_responses)",
+    "DELETE FROM enps_responses WHERE round_id = :round_id",
+    "INSERT INTO enps_responses SELECT * FROM enps_reshuffle_responses ORDER BY id",
+    "INSERT INTO enps_factor_answers SELECT * FROM enps_reshuffle_values "
+    "ORDER BY response_id, factor_id",
 )
 
 
 def reshuffle_answers(survey_round: SurveyRound) -> int:
     """Rewrite the round's answers (and their factor values) in the order of their random
-    keys, in the caller's transaction: afterwards every row has the same transaction number and
-    a place that follows its key, not its arrival. Returns how many answers were rewritten."""
-    table = SurveyResponse.__table__
-    rows = [
-        dict(row._mapping)
-        for row in db.session.execute(
-            select(*(table.c[name] for name in _RESPONSE_COLUMNS)).where(
-                table.c.round_id == survey_round.id
-            )
-        )
-    ]
-    if not rows:
+    keys, in the caller's transaction, on PostgreSQL: afterwards every row carries the same
+    transaction number (xmin) and a place on disk that follows its key, not its arrival.
+    SQLite keeps the answer tables WITHOUT ROWID, in key order already, and has no
+    transaction numbers: nothing to do there. Returns how many answers were rewritten."""
+    if db.session.get_bind().dialect.name != "postgresql":
         return 0
-    ids = select(SurveyResponse.id).where(SurveyResponse.round_id == survey_round.id)
-    values = [
-        dict(row._mapping)
-        for row in db.session.execute(
-            select(FactorAnswer.response_id, FactorAnswer.factor_id, FactorAnswer.value).where(
-                FactorAnswer.response_id.in_(ids)
-            )
-        )
-    ]
-    db.session.execute(delete(FactorAnswer).where(FactorAnswer.response_id.in_(ids)))
-    db.session.execute(delete(SurveyResponse).where(SurveyResponse.round_id == survey_round.id))
-    rows.sort(key=lambda row: row["id"])
-    values.sort(key=lambda row: (row["response_id"], row["factor_id"]))
-    for start in range(0, len(rows), 1000):
-        db.session.execute(insert(SurveyResponse), rows[start : start + 1000])
-    for start in range(0, len(values), 5000):
-        db.session.execute(insert(FactorAnswer), values[start : start + 5000])
+    db.session.flush()
+    found = db.session.scalar(
+        select(func.count())
+        .select_from(SurveyResponse)
+        .where(SurveyResponse.round_id == survey_round.id)
+    )
+    if not found:
+        return 0
+    for statement in RESHUFFLE:
+        db.session.execute(text(statement), {"round_id": survey_round.id})
+    # Raw SQL is not seen by the cache's watch: say which topic changed (relq/cache.py).
+    topic = topic_of(SurveyResponse.__tablename__)
+    if topic is not None:
+        invalidate(topic)
     db.session.expire_all()
-    return len(rows)
+    return found
