@@ -5,10 +5,11 @@ What is kept, and what is not (see relq/enps/models.py):
   used; the token itself is shown (or mailed) once, right after it is made, and never stored;
 - an answer keeps the score, the factor values, the reason and the bands the respondent chose,
   under a random key; no user, no token, no address, no time. Submitting writes no audit event
-  and no log line. When a round closes its answers are rewritten in key order
-  (`reshuffle_answers`), so that neither a row's place on disk nor PostgreSQL's transaction
-  number (xmin) keeps the order or the moment in which it came, nor ties it to the invitation
-  marked used in the same transaction.
+  and no log line. On PostgreSQL, when a round closes its answers are rewritten in key order
+  (`reshuffle_answers`), so that neither a row's place on disk nor the transaction number
+  (xmin) keeps the order or the moment in which it came, nor ties it to the invitation marked
+  used in the same transaction. SQLite keeps them WITHOUT ROWID, in key order (migration 0017).
+- Survey links' tokens are taken out of the access logs' paths (`RedactSurveyLinks`).
 - Nobody is shown who has answered: pages show how many invitations were used, per round.
 
 Services raise relq.errors: NotAllowed, NotFound ("link": unknown or used, the same answer for

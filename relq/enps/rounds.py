@@ -337,9 +337,10 @@ def open_round(survey_round: SurveyRound, *, actor: User) -> SurveyRound:
 
 
 def close_round(survey_round: SurveyRound, *, actor: User) -> SurveyRound:
-    """open -> closed: no more answers, and the round is read-only from now on. Its answers
-    are rewritten in key order (collect.reshuffle_answers), so that nothing in the database
-    keeps the order or the moment in which they came. Raises NotAllowed, Conflict."""
+    """open -> closed: no more answers, and the round is read-only from now on. On
+    PostgreSQL its answers are rewritten in key order (collect.reshuffle_answers), so that
+    nothing in the database keeps the order or the moment in which they came. Raises
+    NotAllowed, Conflict."""
     from relq.enps.collect import reshuffle_answers
 
     _require_admin(actor)
