@@ -229,7 +229,8 @@ def test_stacked_bars_may_carry_given_totals():
     chart = charts.bar(
         ["1月", "2月"], {"暴言": [2, 1], "脅迫": [2, 0]}, stacked=True, totals=[3, 1]
     )
-    above = re.findall(r'<text font-size="9px"[^>]*>([^<]*)</text>', str(chart.svg()))
+    size = f'font-size="{render.VALUE_SIZE}px"'
+    above = re.findall(rf"<text {size}[^>]*>([^<]*)</text>", str(chart.svg()))
     assert above == ["3", "1"]  # the cases, not the sum of behaviours named (4, 1)
     with pytest.raises(ValueError):
         charts.bar(["1月"], {"暴言": [1]}, stacked=True, totals=[1, 2])
