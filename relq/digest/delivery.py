@@ -137,6 +137,14 @@ def subscription_of(user: User) -> tuple[bool, int | None, bool]:
     return row.is_active, row.department_id, False
 
 
+def scope_names(locale: str, company: str) -> dict[int | None, str]:
+    """Each scope's name in `locale`: None (the company) is `company`, a department its name."""
+    names: dict[int | None, str] = {None: company}
+    for department in db.session.scalars(select(Department).order_by(Department.id)):
+        names[department.id] = department.name_for(locale)
+    return names
+
+
 def readable_scopes(user: User) -> list[int | None]:
     """The scopes `user` may subscribe to: None (the company) and the departments they may read."""
     from relq.digest.services import can_read

@@ -14,12 +14,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from relq.access import EVERYONE, allow
-from relq.db import db, transaction, utcnow
+from relq.db import transaction, utcnow
 from relq.digest import delivery
 from relq.digest.delivery_forms import COMPANY, NONE, SubscriptionForm
 from relq.i18n import locale_code
 from relq.nav import NavItem
-from relq.org.models import Department, User
+from relq.org.models import User
 
 bp = Blueprint("delivery", __name__)
 
@@ -35,18 +35,11 @@ AUDIT_LABELS = {"digest_subscription.updated": _l("Weekly digest e-mail setting 
 AUDIT_OBJECTS = {"digest_subscription": _l("Weekly digest e-mail setting")}
 
 
-def _scope_names(locale: str) -> dict[int | None, str]:
-    names: dict[int | None, str] = {None: _("The company")}
-    for department in db.session.scalars(db.select(Department)):
-        names[department.id] = department.name_for(locale)
-    return names
-
-
 @bp.route("/subscription", methods=["GET", "POST"])
 @allow(EVERYONE)
 def subscription():
     locale = locale_code()
-    names = _scope_names(locale)
+    names = delivery.scope_names(locale, _("The company"))
     scopes = delivery.readable_scopes(current_user)
     active, scope, is_default = delivery.subscription_of(current_user)
     form = SubscriptionForm(data={"scope": SubscriptionForm.value_of(active, scope)})
@@ -85,7 +78,7 @@ def readers():
     return render_template(
         "digest/subscription_readers.html",
         readers=delivery.readers(),
-        names=_scope_names(locale),
+        names=delivery.scope_names(locale, _("The company")),
         week=week,
         sent=sent,
         due_at=delivery.next_send_at(utcnow()),
