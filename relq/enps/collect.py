@@ -47,6 +47,7 @@ from relq.enps.rounds import can_manage_rounds
 from relq.errors import Conflict, Invalid, NotAllowed, NotFound
 from relq.forms import REFUSED_CHARACTERS
 from relq.org.models import Department, User
+from relq.security import MAX_ID
 
 TOKEN_BYTES = 24  # 32 URL-safe characters
 TOKEN_FORMAT = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -118,6 +119,8 @@ def invite(
     if survey_round.status != "open":
         raise Conflict("round_closed" if survey_round.is_closed else "round_not_open")
     department_ids = sorted(set(department_ids))
+    if any(not 0 < d <= MAX_ID for d in department_ids):
+        raise Invalid("departments")
     if department_ids:
         known = set(
             db.session.scalars(
@@ -196,13 +199,18 @@ def current_default() -> str:
     return current_app.config.get("BABEL_DEFAULT_LOCALE", "ja")
 
 
+def _cell(value: str) -> str:
+    """A CSV cell a spreadsheet will not read as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
 def links_csv(rows: list[tuple[str, str]]) -> str:
     """e-mail,link: made from the links just issued (they are not kept anywhere)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["email", "link"])
     for email, link in rows:
-        writer.writerow([email, link])
+        writer.writerow([_cell(email), _cell(link)])
     return "\ufeff" + out.getvalue()  # Excel reads UTF-8 with its mark
 
 
@@ -367,7 +375,7 @@ def _check_answer(survey_round: SurveyRound, answer: Answer) -> Answer:
         raise Invalid("score")
     department = (
         db.session.get(Department, answer.department_id)
-        if isinstance(answer.department_id, int) and 0 < answer.department_id < 2**31
+        if isinstance(answer.department_id, int) and 0 < answer.department_id <= MAX_ID
         else None
     )
     if department is None or not department.is_active:

@@ -171,6 +171,8 @@ def test_a_closed_round_refuses_with_409(app, org, client):
         {"score": ""},
         {"department_id": "0"},
         {"department_id": "999999"},
+        {"department_id": "99999999999"},
+        {"tenure_band_id": "99999999999"},
         {"reason": "理由\x00です"},
         {"reason": "長" * 2001},
         {"factor": "6"},

@@ -441,3 +441,20 @@ def test_survey_links_stay_out_of_the_access_log(app):
     assert len(lines) == 3 and not any(token in line for line in lines)
     assert sum("/enps/survey/[link]" in line for line in lines) == 2
     assert "/enps/survey/thanks" in lines[2]
+
+
+def test_out_of_range_departments_and_formula_addresses_are_harmless(app, org, login_as):
+    survey_round = make_open_round(org)
+    detail = f"/enps/rounds/{survey_round.id}"
+    admin = login_as(org.admin)
+    refused = admin.post(
+        f"{detail}/invite", {"department_ids": ["99999999999"], "as": "page"}, token_from=detail
+    )
+    assert refused.status_code == 422
+    with pytest.raises(Invalid):
+        invite(survey_round, actor=org.admin, department_ids=[2**40])
+    as_csv = admin.post(
+        f"{detail}/invite", {"emails": "=1+1@example.jp", "as": "csv"}, token_from=detail
+    )
+    rows = list(csv.reader(io.StringIO(as_csv.get_data(as_text=True).lstrip("\ufeff"))))
+    assert rows[1][0] == "'=1+1@example.jp"
