@@ -248,8 +248,7 @@ def _draw_bar(fig, spec, title):
                 t.set_rotation_mode("anchor")
     value_axis.set_major_formatter(_formatter(value_format))
     _integer_ticks(value_axis, ser)
-    if value_range is not None:
-        (ax.set_xlim if horizontal else ax.set_ylim)(*value_range)
+    _value_limits(ax, horizontal, ser, value_range)
     ax.set_axisbelow(True)
     ax.tick_params(length=0, axis="y" if horizontal else "x")
     _legend(fig, ax, len(ser) + (ref is not None))
@@ -267,6 +266,18 @@ def _unit_label(axis_label, unit: str):
         axis_label(_plain(unit), rotation=0, ha="right", va="bottom", y=1.0, labelpad=4)
     else:
         axis_label(_plain(unit))
+
+
+def _value_limits(ax, horizontal: bool, series, value_range) -> None:
+    """Non-negative values start at zero, and all zeros get a 0-1 axis (not -0.05 to 0.05)."""
+    set_limits = ax.set_xlim if horizontal else ax.set_ylim
+    if value_range is not None:
+        set_limits(*value_range)
+        return
+    values = [v for _name, vs in series for v in vs if v is not None]
+    if values and min(values) >= 0:
+        low, high = ax.get_xlim() if horizontal else ax.get_ylim()
+        set_limits(0, 1 if max(values) == 0 else high)
 
 
 def _integer_ticks(axis, series) -> None:
@@ -313,8 +324,7 @@ def _draw_line(fig, spec, title):
             t.set_rotation(40)
             t.set_horizontalalignment("right")
             t.set_rotation_mode("anchor")
-    if y_range is not None:
-        ax.set_ylim(*y_range)
+    _value_limits(ax, False, ser, y_range)
     ax.yaxis.set_major_formatter(_formatter(value_format))
     _integer_ticks(ax.yaxis, ser)
     _unit_label(ax.set_ylabel, unit)

@@ -161,6 +161,14 @@ def test_none_is_a_missing_value_not_zero():
     assert runs == [2]
 
 
+def test_counts_start_at_zero_with_whole_ticks():
+    zeros = texts(str(charts.bar(["W1", "W2"], {"n": [0, 0]}, compact=True).svg()))
+    assert "-0" not in zeros and "−0" not in zeros and "1" in zeros  # a 0-1 axis
+    ticks = texts(str(charts.bar(["W1", "W2", "W3"], {"n": [1, 3, 2]}).svg()))
+    assert not any("." in t for t in ticks)  # no "2.5 cases"
+    assert "0" in ticks and not any(t.startswith(("-", "−")) for t in ticks)
+
+
 def test_empty_series_give_an_explicit_no_data_chart():
     for chart in (
         charts.bar([], {}),
