@@ -19,13 +19,16 @@ from relq.org.models import User
 def section(scope: DigestScope) -> dict[str, Any]:
     H = HarassmentReport  # noqa: N806
     earliest = scope.week.previous(BASELINE_WEEKS).bounds()[0]
-    query = select(H.flagged_at, H.behaviours).where(
-        H.flagged_at >= earliest, H.flagged_at < scope.end
+    # From the few reports to their cases (a join, not "case in every case of the scope").
+    query = (
+        select(H.flagged_at, H.behaviours)
+        .join(Case, Case.id == H.case_id)
+        .where(H.flagged_at >= earliest, H.flagged_at < scope.end)
     )
     if scope.department_id is not None:
         query = query.where(
             or_(
-                H.case_id.in_(select(Case.id).where(scope.cases())),
+                scope.cases(),
                 H.staff_member_id.in_(
                     select(User.id).where(User.department_id == scope.department_id)
                 ),

@@ -24,17 +24,13 @@ def section(scope: DigestScope) -> dict[str, Any]:
     C = Compliment  # noqa: N806
     query = (
         select(C.id, C.department_id, C.staff_user_id, C.staff_name, C.quote, User.name)
+        .join(Case, Case.id == C.case_id)
         .outerjoin(User, User.id == C.staff_user_id)
         .where(C.shared_at >= scope.start, C.shared_at < scope.end)
         .order_by(C.shared_at.desc(), C.id.desc())
     )
     if scope.department_id is not None:
-        query = query.where(
-            or_(
-                C.department_id == scope.department_id,
-                C.case_id.in_(select(Case.id).where(scope.cases())),
-            )
-        )
+        query = query.where(or_(C.department_id == scope.department_id, scope.cases()))
     rows = db.session.execute(query).all()
     by_department = Counter(r.department_id for r in rows)
     staff = Counter(

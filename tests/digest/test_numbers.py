@@ -263,3 +263,32 @@ def test_a_week_that_has_not_ended_is_not_archived(app, org):
     with pytest.raises(Invalid):
         with transaction():
             services.build(this_week, None)
+
+
+def test_harassment_is_counted_never_described(app, org):
+    from relq.harassment.models import HarassmentReport
+
+    with transaction():
+        for i, when in enumerate((tokyo(2026, 4, 29, 10), tokyo(2026, 5, 2, 15))):
+            case = case_at(org, when, department=(org.qa, org.logistics)[i])
+            db.session.add(
+                HarassmentReport(
+                    case_id=case.id,
+                    flagged_by_id=org.operator.id,
+                    staff_member_id=org.operator2.id,
+                    flagged_at=when,
+                    behaviours=["abusive_language", "prolonged_contact"][: i + 1],
+                    fact_what="山田様が2時間にわたり大声で担当者を罵倒した",
+                    quotes="「お前の名前を覚えたぞ」",
+                )
+            )
+    found = sections()["harassment"]
+    assert found == {
+        "available": True,
+        "flagged": 2,
+        "baseline": 0.0,
+        "by_behaviour": {"abusive_language": 2, "prolonged_contact": 1},
+    }
+    # A department's count: its cases, and what its own staff bore (cs: both, by operator2).
+    assert sections(org.qa.id)["harassment"]["flagged"] == 1
+    assert sections(org.cs.id)["harassment"]["flagged"] == 2
