@@ -321,11 +321,25 @@ def main() -> None:
     parser.add_argument("--db", default="sqlite:////tmp/relq-digest-bench.db")
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--json", help="append the result line to this file")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure a database seeded by an earlier run"
+    )
     args = parser.parse_args()
-    url = _fresh(args.db)
+    url = args.db if args.reuse else _fresh(args.db)
     app = _app(url)
     with app.app_context():
-        seeded = seed(args.n, args.week, random.Random(17))
+        if args.reuse:
+            from sqlalchemy import delete
+
+            from relq.db import db, transaction, utcnow
+            from relq.digest.models import DigestSnapshot
+            from relq.digest.week import IsoWeek
+
+            with transaction():
+                db.session.execute(delete(DigestSnapshot))
+            seeded = {"seed_seconds": None, "week": str(IsoWeek.last_complete(utcnow()))}
+        else:
+            seeded = seed(args.n, args.week, random.Random(17))
         result = {
             "bench": "digest",
             "db": app.extensions["sqlalchemy"].engines[None].dialect.name,
