@@ -251,7 +251,7 @@ def claim_week(
         ).scalar()
         if delivery_id is not None:  # None: sent already (by this sender or another one)
             claimed[delivery_id] = reader.department_id
-    retried = _claim_retries(week_text, now)
+    retried = _claim_retries(week_text, now, [reader.user.id for reader in everyone])
     snapshots: dict[int | None, int] = {}
     for scope in sorted(set(claimed.values()), key=lambda s: (s is not None, s or 0)):
         snapshots[scope] = build(week, scope).id
@@ -266,14 +266,16 @@ def claim_week(
         "readers": len(everyone),
         "snapshots": len(snapshots),
         "claimed": len(claimed) + len(retried),
-        "already": len(everyone) - len(claimed),
+        # Sent before (or failed for good): a failed attempt taken back counts as claimed.
+        "already": len(everyone) - len(claimed) - len(retried),
     }
     return sorted(claimed) + retried, counts
 
 
-def _claim_retries(week_text: str, now: datetime) -> list[int]:
-    """The week's deliveries whose last attempt failed (RETRY_AFTER ago) or whose sender died
-    (a claim older than STALE_CLAIM), claimed again; past MAX_ATTEMPTS they have failed."""
+def _claim_retries(week_text: str, now: datetime, user_ids: list[int]) -> list[int]:
+    """The week's deliveries to `user_ids` (the readers still subscribed) whose last attempt
+    failed (RETRY_AFTER ago) or whose sender died (a claim older than STALE_CLAIM), claimed
+    again; past MAX_ATTEMPTS they have failed."""
     stale = and_(DigestDelivery.state == "sending", DigestDelivery.claimed_at <= now - STALE_CLAIM)
     db.session.execute(
         update(DigestDelivery)
@@ -288,6 +290,7 @@ def _claim_retries(week_text: str, now: datetime) -> list[int]:
             update(DigestDelivery)
             .where(
                 DigestDelivery.week == week_text,
+                DigestDelivery.user_id.in_(user_ids),
                 DigestDelivery.attempts < MAX_ATTEMPTS,
                 DigestDelivery.snapshot_id.is_not(None),
                 or_(
@@ -411,6 +414,19 @@ def next_send_at(now: datetime) -> datetime:
     return due_at(week) if now < due_at(week) else due_at(week.next())
 
 
+def _retries(week: Any, now: datetime) -> list[int]:
+    """The clock's retries of `week`'s failed attempts, for its readers still subscribed (the
+    readers are listed only when an attempt waits)."""
+    waiting = db.session.scalar(
+        select(DigestDelivery.id)
+        .where(DigestDelivery.week == str(week), DigestDelivery.state.in_(("pending", "sending")))
+        .limit(1)
+    )
+    if waiting is None:
+        return []
+    return _claim_retries(str(week), now, [reader.user.id for reader in readers()])
+
+
 def tick(now: datetime) -> dict[str, Any]:
     """The clock's step: once last complete week's digest is due (Monday SEND_AT, Asia/Tokyo)
     and this step has not sent it yet, claim it for every reader; the e-mails go out after the
@@ -428,7 +444,7 @@ def tick(now: datetime) -> dict[str, Any]:
     if now < due_at(week):
         # Monday before SEND_AT: this week's is not due yet; the one before may have retries.
         summary["due"] = False
-        claimed = _claim_retries(str(week.previous()), now)
+        claimed = _retries(week.previous(), now)
     elif done is None or done.ran_at < due_at(week):
         summary["due"] = True
         claimed, counts = claim_week(week, now=now)
@@ -440,7 +456,7 @@ def tick(now: datetime) -> dict[str, Any]:
         db.session.flush()
     else:
         summary["due"] = False
-        claimed = _claim_retries(str(week), now)
+        claimed = _retries(week, now)
     summary.setdefault("claimed", len(claimed))
     if claimed:
 
