@@ -274,6 +274,7 @@ def _en_self(match: re.Match) -> str:
     return match.group(0)[: match.start(1) - match.start(0)] + NAME
 
 
+_LATIN_NAME = re.compile(r"^[A-Z][A-Za-z'\-.]*(?:\s+[A-Z][A-Za-z'\-.]*)*$")
 # What the NER sometimes takes for a person and is not: model numbers and codes (KT, CX-5).
 _CODE = re.compile(r"^[A-Z0-9Ａ-Ｚ０-９\-\s.]+$")
 
@@ -307,12 +308,26 @@ def _entities_into_cache(texts: list[str]) -> None:
 
 
 def _without_people(text: str, doc) -> str:
+    """`text` with the people `doc` finds replaced: GiNZA's Person entities that are names
+    (a token the dictionary knows as a proper noun, or a capitalised Latin name: the NER alone
+    took 製造番号 for a person), and the tokens Sudachi's dictionary tags as personal names
+    (人名) that the NER missed."""
     spans = [
         (e.start_char, e.end_char)
         for e in doc.ents
-        if e.label_ in ("Person", "PERSON") and not _CODE.match(e.text) and _named(e.text)
+        if e.label_ in ("Person", "PERSON")
+        and not _CODE.match(e.text)
+        and _named(e.text)
+        and (_LATIN_NAME.match(e.text) or any("固有名詞" in t.tag_ for t in e))
     ]
-    for start, end in reversed(spans):
+    spans += [(t.idx, t.idx + len(t.text)) for t in doc if "人名" in t.tag_]
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    for start, end in reversed(merged):
         if any(p in text[start:end] for p in PLACEHOLDERS):
             continue
         text = text[:start] + NAME + text[end:]

@@ -13,7 +13,8 @@ def section(scope: DigestScope) -> dict[str, Any]:
     from relq.enps import gate
 
     found = gate.latest_closed_round()
-    if found is None or (found.closed_at is not None and found.closed_at >= scope.end):
+    # A round whose survey period ends after the digest's week is not that week's news.
+    if found is None or found.period_end >= scope.week.next().monday:
         return {"available": False, "reason": "no_round"}
     scores = gate.department_scores(found.id)
     rows = []

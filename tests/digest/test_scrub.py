@@ -90,3 +90,9 @@ def test_names_by_honorific_even_without_the_nlp_pipeline():
 def test_clipped_to_a_limit():
     assert scrub("あ" * 300, limit=10) == "あ" * 9 + "…"
     assert scrub("") == ""
+
+
+def test_a_common_noun_the_ner_takes_for_a_person_stays():
+    text = "KT-200 の蓋ロックの件、今週2件目。どれも製造番号が近い気がする。"
+    assert scrub(text) == text
+    assert scrub("担当のタナカに伝えた。") == f"担当の{NAME}に伝えた。"
