@@ -84,6 +84,9 @@ def test_the_email_has_a_text_part_and_an_html_part_with_its_charts_inline(
     # The digest's own body, in Japanese, with its absolute links.
     sentence = snapshot.data["summary"]["ja"][0]["text"]
     assert sentence in html
+    # The inbox's preview line is the summary's first sentence (hidden in the message itself).
+    preheader = re.search(r'<div class="preheader" style="([^"]*)">([^<]*)</div>', html)
+    assert preheader.group(2) == sentence and "display:none" in preheader.group(1).replace(" ", "")
     assert 'href="http://127.0.0.1:5000/digest/2026-W48' in html
     assert "http://127.0.0.1:5000/digest/subscription" in html
 
