@@ -151,7 +151,9 @@ def _reference(ax, value, label, horizontal=False):
     )
 
 
-def _legend(fig, ax, n_entries: int):
+def _legend(fig, ax, n_entries: int, *, always: bool = False):
+    """A legend when there is more than one thing to tell apart, or `always` (a stack's
+    colours name its parts even when one part is shown)."""
     handles, labels = ax.get_legend_handles_labels()
     # the series in their order, then the reference line
     order = sorted(
@@ -159,7 +161,7 @@ def _legend(fig, ax, n_entries: int):
         key=lambda i: getattr(handles[i], "get_gid", lambda: None)() == "reference",
     )
     handles, labels = [handles[i] for i in order], [labels[i] for i in order]
-    if len(handles) > 1 or (handles and n_entries > 1):
+    if len(handles) > 1 or (handles and (n_entries > 1 or always)):
         fig.legend(handles, labels, loc="outside lower center", ncols=min(len(handles), 4))
 
 
@@ -251,7 +253,7 @@ def _draw_bar(fig, spec, title):
     _value_limits(ax, horizontal, ser, value_range)
     ax.set_axisbelow(True)
     ax.tick_params(length=0, axis="y" if horizontal else "x")
-    _legend(fig, ax, len(ser) + (ref is not None))
+    _legend(fig, ax, len(ser) + (ref is not None), always=stacked)
     _title(fig, title)
 
 

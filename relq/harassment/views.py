@@ -210,7 +210,8 @@ def index():
     ]
     chart = charts.bar(
         [month.strftime("%Y-%m") for month in counts.months],
-        {label: [n or None for n in values] for _code, label, _colour, values in series},
+        # the behaviours named in these months (the table lists them all)
+        {label: [n or None for n in values] for _code, label, _c, values in series if any(values)},
         title=_("Behaviours named per month"),
         stacked=True,
         totals=counts.reports,

@@ -116,6 +116,27 @@ def test_same_inputs_give_the_same_bytes():
     assert other != first_svg
 
 
+def test_another_process_draws_the_same_bytes():
+    """What a cache on another node (or an archived digest) relies on: no hash seed, date or
+    process state in the output."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import hashlib, sys; sys.path.insert(0, '.');"
+        "from tests.charts.test_charts import sample;"
+        "c = sample(); print(hashlib.sha256(str(c.svg()).encode() + c.png()).hexdigest())"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    out = subprocess.run(  # noqa: S603 (our own fixed code)
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    here = hashlib.sha256(str(sample().svg()).encode() + sample().png()).hexdigest()
+    assert out.stdout.strip() == here
+
+
 def test_rendered_charts_are_cached_and_the_cache_is_bounded():
     fresh()
     sample().svg()
