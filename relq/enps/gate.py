@@ -20,13 +20,19 @@ The rules (k = the round's min_group, never below 5; kc = its min_comments, neve
 4. A band cut (the level bands, or the tenure bands) of a shown department is shown whole or not
    at all: only when every band of that cut in that department, and the department's answers
    that gave no band, are 0 or >= k. A shown department minus its shown bands is then 0 or >= k.
-5. The company's band cut likewise: every band (and "no band") over the company is 0 or >= k;
-   and, band by band, the company's band minus the same band in the departments whose cut is
-   shown is 0 or >= k. When it is not, department cuts are withdrawn, smallest department first,
-   until it is (with none left the remainder is the company's band itself). So no department's
-   hidden band is the company's band minus the others'.
-6. A department and a band together are shown; a level band and a tenure band together are
-   never (their cells would be too small to reason about): `Suppressed("combined")`.
+5. The company's band cut only when every shown department's cut of that dimension is shown
+   too, and the hidden departments together, band by band (and "no band"), are 0 or >= k: the
+   company's cut then adds to the departments' cuts only the hidden departments' bands as one
+   block, never one department's. (Beside a department whose cut is hidden, a company band
+   minus that department's answers would be its small band for anyone who knows which bands
+   the department has: a team of 主任 only, say.)
+6. Both cuts (level and tenure) of one block (a shown department; the hidden departments
+   together) only when every level x tenure cell of the block is 0 or >= k; otherwise its
+   level cut is kept and its tenure cut hidden. A level band and a tenure band together are
+   never a group: `Suppressed("combined")`.
+   So every figure shown is a sum of "atoms" (a block's cells at the finest cut it shows), each
+   0 or >= k answers, and any difference anyone can work out of them, even knowing which cells
+   are empty, is a sum of atoms too: 0 or >= k.
 7. Comments (the free-text reasons, random order, no dates) only for the company and for shown
    departments, never for a band: the company's when it has >= kc comments; a department's when
    it has >= kc comments and the hidden departments' comments add up to 0 or >= kc (smallest
@@ -238,38 +244,55 @@ class Release:
 
     @cached_property
     def _cuts(self) -> dict[str, tuple[bool, frozenset[int]]]:
-        """dimension -> (is the company's cut shown, departments whose cut is shown)."""
-        out = {}
+        """dimension -> (is the company's cut shown, departments whose cut is shown).
+
+        Blocks: each shown department, and the hidden departments together as one. A block's
+        cut of one dimension is allowed when its bands (and "no band") are each 0 or >= k; its
+        second dimension's cut only when every level x tenure cell of the block is 0 or >= k
+        too (rule 6's cells, worked out from both cuts by anyone who knows which cells are
+        empty). The company's cut needs every shown department's cut and the hidden block's."""
         k = self.k
+        blocks: dict[object, dict[tuple, int]] = defaultdict(lambda: defaultdict(int))
+        hidden = "hidden"
+        for key, dist in self.cells.items():
+            dept = key[0] if key[0] in self.shown_departments else hidden
+            cell = (self._band_of("level", key), self._band_of("tenure", key))
+            blocks[dept][cell] += sum(dist)
+        has_bands = {
+            dimension: any(b is not None for b in self.band_dimension_values(dimension))
+            for dimension in DIMENSIONS
+        }
+
+        def allowed(block: dict[tuple, int]) -> dict[str, bool]:
+            margins = {}
+            for i, dimension in enumerate(DIMENSIONS):
+                totals: dict = defaultdict(int)
+                for cell, n in block.items():
+                    totals[cell[i]] += n
+                margins[dimension] = has_bands[dimension] and all(
+                    _ok(n, k) for n in totals.values()
+                )
+            if all(margins.values()) and not all(_ok(n, k) for n in block.values()):
+                margins["tenure"] = False  # rule 6: the level cut is kept, the tenure cut not
+            return margins
+
+        per_block = {dept: allowed(block) for dept, block in blocks.items()}
+        out = {}
         for dimension in DIMENSIONS:
-            cut = self._bands[dimension]
-            per_dept: dict[int, dict[int | None, int]] = defaultdict(dict)
-            company: dict[int | None, int] = {}
-            for (dept, band), dist in cut.items():
-                (company if dept is None else per_dept[dept])[band] = sum(dist)
-            has_bands = any(band is not None for band in company)
-            departments = {
-                dept
-                for dept in self.shown_departments
-                if has_bands and all(_ok(n, k) for n in per_dept[dept].values())
-            }
-            company_cut = (
-                self.company_shown and has_bands and all(_ok(n, k) for n in company.values())
+            departments = frozenset(
+                d for d in self.shown_departments if per_block.get(d, {}).get(dimension)
             )
-            if company_cut:
-                # Rule 5: withdraw department cuts, smallest first, until every band's remainder
-                # is 0 or >= k.
-                order = sorted(departments, key=lambda d: (sum(per_dept[d].values()), d))
-                while True:
-                    rest_ok = all(
-                        _ok(n - sum(per_dept[d].get(band, 0) for d in departments), k)
-                        for band, n in company.items()
-                    )
-                    if rest_ok:
-                        break
-                    departments.discard(order.pop(0))
-            out[dimension] = (company_cut, frozenset(departments))
+            company_cut = (
+                self.company_shown
+                and has_bands[dimension]
+                and departments == self.shown_departments
+                and (hidden not in per_block or per_block[hidden][dimension])
+            )
+            out[dimension] = (company_cut, departments)
         return out
+
+    def band_dimension_values(self, dimension: str) -> list[int]:
+        return [b for b, dim in self.band_dimension.items() if dim == dimension]
 
     @cached_property
     def _comment_departments(self) -> frozenset[int]:
