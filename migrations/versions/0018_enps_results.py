@@ -1,11 +1,12 @@
-"""eNPS results (reserved: filled by the results work if it needs schema)
+"""eNPS results: an index on answers by (round, department, score), so that the trend across
+rounds and the department tables are counted from the index alone (relq/enps/gate.py). Its
+entries are ordered by the answers' values, then their random keys: never by arrival.
 
 Revision ID: 0018
 Revises: 0017
 Create Date: 2026-12-03
 """
 from alembic import op
-import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
@@ -16,8 +17,12 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    op.create_index(
+        'ix_enps_responses_round_department_score',
+        'enps_responses',
+        ['round_id', 'department_id', 'score'],
+    )
 
 
 def downgrade():
-    pass
+    op.drop_index('ix_enps_responses_round_department_score', table_name='enps_responses')

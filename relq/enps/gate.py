@@ -54,7 +54,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select
 
 from relq.db import db
 from relq.enps.models import (
@@ -365,18 +365,20 @@ class Release:
         return group.department_id in self._comment_departments
 
 
-def release(round_id: int, *, bands: bool = True) -> Release | None:
+def release(round_id: int, *, bands: bool = True, comments: bool = True) -> Release | None:
     """What a round may show (None: no such round). One GROUP BY over its responses."""
-    return releases([round_id], bands=bands).get(round_id)
+    return releases([round_id], bands=bands, comments=comments).get(round_id)
 
 
-def releases(round_ids, *, bands: bool = True) -> dict[int, Release]:
+def releases(round_ids, *, bands: bool = True, comments: bool = True) -> dict[int, Release]:
     """What each of these rounds may show (rounds that do not exist are left out): one GROUP BY
     over all their responses, so a trend across twenty rounds is one query, not twenty.
 
     bands=False groups by department and score only (a few rows a round instead of one per
     department, band, band and score): company and department figures are the same, and every
-    band group is Suppressed (it is not computed), for pages that show no cuts."""
+    band group is Suppressed (it is not computed), for pages that show no cuts.
+    comments=False leaves the reasons unread (no comments are shown from that release): with
+    bands=False the count is then read from the index on (round, department, score) alone."""
     ids = sorted({int(i) for i in round_ids})
     if not ids:
         return {}
@@ -389,8 +391,9 @@ def releases(round_ids, *, bands: bool = True) -> dict[int, Release]:
     keys = [SurveyResponse.round_id, SurveyResponse.department_id]
     if bands:
         keys += [SurveyResponse.level_band_id, SurveyResponse.tenure_band_id]
+    counted = func.sum(has_reason) if comments else literal(0)
     rows = db.session.execute(
-        select(*keys, SurveyResponse.score, func.count(), func.sum(has_reason))
+        select(*keys, SurveyResponse.score, func.count(), counted)
         .where(SurveyResponse.round_id.in_(list(found)))
         .group_by(*keys, SurveyResponse.score)
     ).all()
@@ -422,7 +425,7 @@ def releases(round_ids, *, bands: bool = True) -> dict[int, Release]:
 
 def score(group: Group) -> Score | Suppressed:
     """The group's score, or Suppressed when the rules above hide it."""
-    rel = release(group.round_id, bands=group.band is not None)
+    rel = release(group.round_id, bands=group.band is not None, comments=False)
     if rel is None:
         return Suppressed(reason=NO_ROUND, threshold=MIN_GROUP_FLOOR)
     return rel.score(group)
@@ -449,7 +452,7 @@ def comments(group: Group) -> list[str] | Suppressed:
 
 def department_scores(round_id: int) -> dict[int, Score | Suppressed]:
     """Every department with answers in the round -> its score or Suppressed."""
-    rel = release(round_id, bands=False)
+    rel = release(round_id, bands=False, comments=False)
     return {} if rel is None else rel.department_scores()
 
 

@@ -161,7 +161,9 @@ def round_results(
     before = previous_round(survey_round)
     rel = gate.release(survey_round.id)
     # The previous round's department figures only: no band cut of it is shown.
-    before_rel = gate.release(before.id, bands=False) if before is not None else None
+    before_rel = (
+        gate.release(before.id, bands=False, comments=False) if before is not None else None
+    )
     dept_id = department.id if department is not None else None
     focus_group = Group(survey_round.id, dept_id)
     focus_before = before_rel.score(Group(before.id, dept_id)) if before_rel is not None else None
@@ -213,7 +215,7 @@ def trend(department_id: int | None) -> list[TrendPoint]:
     """The scope's score in every closed round, oldest first (each round through the gate)."""
     points = []
     rounds = closed_rounds()
-    found = gate.releases([r.id for r in rounds], bands=False)
+    found = gate.releases([r.id for r in rounds], bands=False, comments=False)
     for survey_round in rounds:
         rel = found[survey_round.id]
         points.append(
