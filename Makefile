@@ -55,6 +55,13 @@ browser:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "No /usr/bin/chromium and no root: the browser tests will skip (apt-get install chromium)"; fi
+	@# Japanese pages are laid out with a Japanese font: without one every glyph is a box of
+	@# another width, and the phone-width checks measure boxes, not text.
+	@if [ -n "$$(fc-list :lang=ja 2>/dev/null)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing a Japanese font (Noto CJK) for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; \
+	else echo "No Japanese font and no root: the browser tests' layout checks may fail (apt-get install fonts-noto-cjk)"; fi
 
 # Re-extract the strings to translate after changing templates or code.
 messages: install
