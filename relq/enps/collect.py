@@ -479,6 +479,9 @@ RESHUFFLE = (
     "INSERT INTO enps_responses SELECT * FROM enps_reshuffle_responses ORDER BY id",
     "INSERT INTO enps_factor_answers SELECT * FROM enps_reshuffle_values "
     "ORDER BY response_id, factor_id",
+    # Dropped now, not only at commit: one transaction may close several rounds (the demo).
+    "DROP TABLE enps_reshuffle_values",
+    "DROP TABLE enps_reshuffle_responses",
 )
 
 
