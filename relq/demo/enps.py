@@ -251,3 +251,82 @@ def demo_rounds() -> tuple[SurveyRound, SurveyRound] | None:
     if len(found) < 2:
         return None
     return found[1], found[0]
+
+
+# ---- the plans' demo (relq/enps/plans.py, relq/enps/published.py) -----------------------------
+
+# Per key factor: what a department found in the older round, what it decided, and how far it
+# got by the newer one.
+DEMO_PLANS: dict[str, tuple[str, str, str]] = {
+    "relationships": (
+        "クレーム対応の負担を一人で抱え込み、相談しにくいという声が多かった。",
+        "週1回の振り返りミーティングを設け、難しい電話の後はリーダーが必ず声をかける。",
+        "done",
+    ),
+    "growth": (
+        "研修の機会が少なく、成長の実感がないという声が多かった。",
+        "四半期ごとに外部研修の枠を設け、担当業務のローテーションを試行する。",
+        "in_progress",
+    ),
+    "recognition_pay": (
+        "繁忙期の負担が評価と手当に反映されていないと感じている。",
+        "評価面談を年2回から4回に増やし、繁忙期手当の見直しを人事部に提案する。",
+        "planned",
+    ),
+    "environment": (
+        "手作業が多く、月末の残業が続いている。",
+        "経費精算をシステム化し、月末の手作業を減らす。",
+        "done",
+    ),
+    "meaningful_work": (
+        "自分の仕事がお客様の役に立っているか見えにくい。",
+        "お客様相談室に届いた声と改善事例を毎月の部会で共有する。",
+        "done",
+    ),
+    "leadership_trust": (
+        "経営の方針が現場に伝わってこず、不安を感じている。",
+        "経営陣との対話会を四半期に1回開き、質問には翌月までに回答する。",
+        "in_progress",
+    ),
+}
+DEMO_MESSAGE = (
+    "ご回答ありがとうございました。全社の eNPS は多くの日本企業と同じくマイナスですが、"
+    "部署によって大きな差がありました。各部署で結果を話し合い、下のアクションプランを決めました。"
+    "経営としては、評価制度の見直しと、経営陣との対話会を四半期ごとに開くことを約束します。"
+    "次回の調査で、変化を皆さんと一緒に確かめます。"
+)
+
+
+def load_demo_plans(departments: dict[str, Department], users: list[User]) -> int:
+    """One action plan per department (written by its lead) for the older demo round, and the
+    older round published to the employees with the measures decided. Returns the plans made."""
+    from relq.enps.plans import create_plan
+    from relq.enps.published import publish_round
+
+    rounds = demo_rounds()
+    if rounds is None:
+        return 0
+    older, _newer = rounds
+    admin = next(u for u in users if u.role == "admin")
+    leads = {u.department_id: u for u in users if u.role == "lead" and u.is_active}
+    made = 0
+    for code, (_sizes, _targets, key_factor) in PLAN.items():
+        department = departments.get(code)
+        lead = leads.get(department.id) if department is not None else None
+        if lead is None:
+            continue
+        issue, measure, status = DEMO_PLANS[key_factor]
+        create_plan(
+            lead,
+            older,
+            department,
+            issue=issue,
+            measure=measure,
+            owner_id=lead.id,
+            due_on=older.period_end + timedelta(days=120),
+            status=status,
+        )
+        made += 1
+    publish_round(admin, older, message=DEMO_MESSAGE)
+    db.session.flush()
+    return made
