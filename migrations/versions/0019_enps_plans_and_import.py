@@ -1,4 +1,5 @@
-"""eNPS action plans and Forms import (reserved)
+"""eNPS action plans and Forms import: no schema change. The plans' table and the round's
+publication columns came with 0016; the import writes the answers' tables as they are.
 
 Revision ID: 0019
 Revises: 0018
