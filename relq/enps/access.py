@@ -31,3 +31,8 @@ def can_read_cx_ex(user: User) -> bool:
     """eNPS beside every department's customer and internal-customer record: management's
     page (a lead reads their own department's results and scorecard)."""
     return user.is_active and user.role in ("executive", "admin")
+
+
+def can_manage_rounds(user: User) -> bool:
+    """Admins run survey rounds: create, edit while draft, open, close, invite, import."""
+    return bool(user.is_active and user.role == "admin")

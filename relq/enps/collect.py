@@ -36,6 +36,7 @@ from sqlalchemy import func, insert, select, text, update
 from relq.audit.services import record
 from relq.cache import invalidate, topic_of
 from relq.db import after_commit, db
+from relq.enps.access import can_manage_rounds
 from relq.enps.models import (
     FactorAnswer,
     SurveyInvitation,
@@ -43,7 +44,6 @@ from relq.enps.models import (
     SurveyRound,
     new_response_id,
 )
-from relq.enps.rounds import can_manage_rounds
 from relq.errors import Conflict, Invalid, NotAllowed, NotFound
 from relq.forms import REFUSED_CHARACTERS
 from relq.org.models import Department, User

@@ -17,6 +17,8 @@ from sqlalchemy import func, select
 
 from relq.audit.services import record
 from relq.db import db, utcnow
+from relq.enps.access import can_manage_rounds
+from relq.enps.collect import reshuffle_answers
 from relq.enps.models import (
     BAND_DIMENSIONS,
     KINDS,
@@ -84,11 +86,6 @@ class RoundInput:
 
 
 # ---- who may ----------------------------------------------------------------------------------
-
-
-def can_manage_rounds(user: User) -> bool:
-    """Admins run survey rounds: create, edit while draft, open, close, invite."""
-    return bool(user.is_active and user.role == "admin")
 
 
 def _require_admin(actor: User) -> None:
@@ -341,7 +338,6 @@ def close_round(survey_round: SurveyRound, *, actor: User) -> SurveyRound:
     PostgreSQL its answers are rewritten in key order (collect.reshuffle_answers), so that
     nothing in the database keeps the order or the moment in which they came. Raises
     NotAllowed, Conflict."""
-    from relq.enps.collect import reshuffle_answers
 
     _require_admin(actor)
     _require_state(survey_round, "open")

@@ -30,6 +30,7 @@ from relq import charts
 from relq.access import ANONYMOUS, allow, require
 from relq.db import transaction
 from relq.enps import collect, rounds
+from relq.enps.access import can_manage_rounds
 from relq.enps.models import BAND_DIMENSIONS, KINDS, ROUND_STATUSES
 from relq.enps.rounds_forms import (
     NOT_SAYING,
@@ -52,7 +53,7 @@ bp.record_once(lambda _state: collect.redact_survey_links_in_access_logs())
 
 # What this part adds to the eNPS capability (relq/enps/capability.py gathers them).
 MENU: tuple[NavItem, ...] = (
-    NavItem("enps.rounds.index", _l("Employee survey"), visible=rounds.can_manage_rounds, order=72),
+    NavItem("enps.rounds.index", _l("Employee survey"), visible=can_manage_rounds, order=72),
 )
 AUDIT_LABELS: dict = {
     "enps_round.created": _l("Survey round created"),
@@ -88,7 +89,7 @@ def enps_round_vocabulary() -> dict:
 @bp.get("/rounds/")
 @allow("admin")
 def index():
-    require(rounds.can_manage_rounds(current_user))
+    require(can_manage_rounds(current_user))
     found = rounds.rounds_newest_first()
     counts = rounds.invitation_counts([r.id for r in found])
     with_links = [r for r in reversed(found) if r.id in counts][-12:]
@@ -182,7 +183,7 @@ def _save_round(form: RoundForm, survey_round=None):
 @bp.route("/rounds/new", methods=["GET", "POST"])
 @allow("admin")
 def new():
-    require(rounds.can_manage_rounds(current_user))
+    require(can_manage_rounds(current_user))
     if request.method == "POST":
         return _save_round(RoundForm())
     form = RoundForm(formdata=None)
@@ -212,7 +213,7 @@ def new():
 @bp.route("/rounds/<int:round_id>/edit", methods=["GET", "POST"])
 @allow("admin")
 def edit(round_id: int):
-    require(rounds.can_manage_rounds(current_user))
+    require(can_manage_rounds(current_user))
     survey_round = rounds.get_round_or_404(round_id)
     if survey_round.status != "draft":
         raise Conflict("round_closed" if survey_round.is_closed else "round_state")
@@ -255,12 +256,12 @@ def _detail_page(survey_round, invite_form: InviteForm | None = None, status: in
 @bp.get("/rounds/<int:round_id>")
 @allow("admin")
 def detail(round_id: int):
-    require(rounds.can_manage_rounds(current_user))
+    require(can_manage_rounds(current_user))
     return _detail_page(rounds.get_round_or_404(round_id))
 
 
 def _state_change(round_id: int, service, message):
-    require(rounds.can_manage_rounds(current_user))
+    require(can_manage_rounds(current_user))
     rounds.get_round_or_404(round_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
@@ -294,7 +295,7 @@ def close_round(round_id: int):
 @allow("admin")
 def invite(round_id: int):
     """Make one-time links; show them once (page or CSV) and mail them if mail is set up."""
-    require(rounds.can_manage_rounds(current_user))
+    require(can_manage_rounds(current_user))
     survey_round = rounds.get_round_or_404(round_id)
     form = InviteForm()
     form.department_ids.choices = department_choices(locale_code())
@@ -356,7 +357,7 @@ def invite(round_id: int):
 @allow("admin")
 def remind(round_id: int):
     """New links by e-mail to everyone who has not answered yet; the page says how many only."""
-    require(rounds.can_manage_rounds(current_user))
+    require(can_manage_rounds(current_user))
     rounds.get_round_or_404(round_id)
     form = ConfirmForm()
     if not form.validate_on_submit():
