@@ -69,9 +69,7 @@ def test_a_kept_row_of_the_case_list_changes_with_what_it_shows(app, org, login_
             expected_version=case.version,
         )
         qa = db.session.merge(org.qa)
-        update_department(
-            qa, DepartmentInput("qa", "品質保証本部", "QA Division"), actor=org.admin
-        )
+        update_department(qa, DepartmentInput("qa", "品質保証本部", "QA Division"), actor=org.admin)
     page = operator.get("/cases/").text
     assert "変わった件名" in page and "保たれる行の件名" not in page
     assert "品質保証本部" in page
