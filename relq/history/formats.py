@@ -52,10 +52,18 @@ def decode(data: bytes, encoding: str = "auto") -> tuple[str, str]:
             return data.decode(encoding), encoding
         except (UnicodeDecodeError, LookupError) as error:
             raise FormatError("undecodable", f"{encoding}: {error}") from None
-    if data.startswith(codecs.BOM_UTF8):
-        return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="strict"), "utf-8-sig"
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16"), "utf-16"
+    # A byte-order mark names the encoding; bytes that then do not decode are a broken file,
+    # said as such (not a UnicodeDecodeError from deep inside the import).
+    for mark, name, codec in (
+        (codecs.BOM_UTF8, "utf-8-sig", "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16", "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16", "utf-16"),
+    ):
+        if data.startswith(mark):
+            try:
+                return data.decode(codec), name
+            except UnicodeDecodeError as error:
+                raise FormatError("undecodable", f"{name} (byte-order mark): {error}") from None
     for candidate in ("utf-8", "cp932"):
         try:
             return data.decode(candidate), candidate

@@ -26,6 +26,7 @@ def test_an_executive_lands_on_the_digest_of_the_last_complete_week(org, login_a
     page = client.get("/digest/").get_data(as_text=True)
     assert 'data-testid="digest-summary"' in page and 'data-testid="digest-not-archived"' in page
     assert snapshots() == 0  # reading never stores
+    assert 'href="/digest/subscription"' in page  # where they choose what comes by e-mail
 
 
 def test_the_archived_digest_does_not_change_when_its_cases_do(org, login_as):

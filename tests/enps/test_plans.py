@@ -301,3 +301,21 @@ def test_the_pages_read_in_english_too(org, login_as, two_rounds):
     assert "What was decided after" in department.get_data(as_text=True)
     japanese = login_as(org.executive).get(f"/enps/plans/rounds/{autumn.id}").get_data(as_text=True)
     assert "全部署のアクションプラン" in japanese and "推奨者（9〜10）の割合" in japanese
+
+
+def test_the_audit_trail_words_a_plans_status(org, login_as, two_rounds):
+    spring, _autumn = two_rounds
+    created = plan(org, spring, org.qa, org.lead_qa)
+    plans.update_plan(
+        org.lead_qa,
+        created,
+        issue=created.issue,
+        measure=created.measure,
+        owner_id=created.owner_id,
+        due_on=created.due_on,
+        status="done",
+    )
+    db.session.commit()
+    page = login_as(org.admin).get("/audit/").get_data(as_text=True)
+    assert "予定</del> → 完了" in page  # planned -> done, in the reader's words
+    assert "planned</del>" not in page

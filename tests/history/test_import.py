@@ -442,3 +442,19 @@ def test_after_import_and_training_a_new_case_gets_suggestions(
     assert ("hist.lid", "model") in suggested
     guess = suggest_department(db.session.get(Case, case.id))
     assert guess is not None and guess.code == "qa" and guess.confidence > 0.5
+
+
+def test_a_file_whose_bytes_break_its_byte_order_mark_is_refused_in_words(tmp_path, app, org):
+    from relq.history.formats import FormatError
+
+    broken = codecs.BOM_UTF16_LE + "件名".encode("utf-16-le") + b"\x00"  # an odd byte more
+    with pytest.raises(FormatError) as refused:
+        decode(broken)
+    assert refused.value.code == "undecodable"
+    path = tmp_path / "broken.csv"
+    path.write_bytes(broken)
+    result = app.test_cli_runner().invoke(
+        args=["relq", "import", str(path), "--as", org.admin.email]
+    )
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "UnicodeDecodeError" not in result.output
