@@ -6,6 +6,7 @@ from relq.auth.models import LoginFailure, LoginSession
 from relq.cache import CacheTopic
 from relq.cases.models import Case, Customer, Note
 from relq.cases.saved_views import SavedView
+from relq.csat.models import CsatSurvey
 from relq.deadlines.models import CaseDeadline, DeadlinePolicy
 from relq.digest.delivery import DigestDelivery, DigestSubscription
 from relq.digest.models import DigestSnapshot
@@ -43,6 +44,7 @@ __all__ = [
     "CaseDeadline",
     "ClockRun",
     "Compliment",
+    "CsatSurvey",
     "DeadlinePolicy",
     "DigestDelivery",
     "DigestSnapshot",

@@ -12,7 +12,17 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from relq.db import UTCDateTime, db, utcnow
@@ -183,11 +193,20 @@ class Customer(db.Model):
     """Personal data: optional, shown only inside a case, never put in a URL or a log."""
 
     __tablename__ = "customers"
+    __table_args__ = (
+        CheckConstraint("language IS NULL OR language IN ('ja', 'en')", name="language_known"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str | None] = mapped_column(String(120))
     email: Mapped[str | None] = mapped_column(String(254), index=True)
     phone: Mapped[str | None] = mapped_column(String(32), index=True)
+    # The language the customer is written to in ('ja', 'en'; unknown: Japanese), and whether
+    # they asked not to receive satisfaction surveys (relq/csat).
+    language: Mapped[str | None] = mapped_column(String(2))
+    survey_opt_out: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false(), nullable=False
+    )
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
 
