@@ -25,7 +25,6 @@ from relq.harassment.models import HarassmentReport, StaffFollowUp
 from relq.learning import LearnedModel
 from relq.notify.models import Notification, NotificationPreference
 from relq.org.models import Department, User
-from relq.relations import models as relations_models  # noqa: F401 (the map's indexes)
 from relq.routing.models import RoutingRule
 from relq.tags.models import CaseTag, Tag
 from relq.thanks.models import Compliment
