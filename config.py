@@ -105,6 +105,11 @@ class Config:
     MAIL_QUEUE = os.environ.get("RELQ_MAIL_QUEUE", "thread")
     # The address people reach relq at, for the links in e-mails.
     RELQ_BASE_URL = os.environ.get("RELQ_BASE_URL", "http://127.0.0.1:5000")
+    # The REST API (/api/v1): requests per token and period, counted on Redis (REDIS_URL) or
+    # in the database, so on every node at once (relq/api/ratelimit.py); and the largest JSON
+    # body it reads, in bytes (larger: 413).
+    API_RATE = os.environ.get("RELQ_API_RATE", "600/minute")
+    API_MAX_BODY = int(os.environ.get("RELQ_API_MAX_BODY", str(64 * 1024)))
 
     @classmethod
     def validate(cls, config: dict) -> None:
@@ -122,6 +127,17 @@ class Config:
             raise ConfigError("RELQ_ANALYSIS_QUEUE=rq needs REDIS_URL.")
         if not 1 <= int(config.get("TICK_INTERVAL_S") or 0) <= 86400:
             raise ConfigError("RELQ_TICK_INTERVAL must be 1 to 86400 seconds.")
+        _validate_api(config)
+
+
+def _validate_api(config: dict) -> None:
+    """RELQ_API_RATE as "N/second|minute|hour"; RELQ_API_MAX_BODY a positive size."""
+    import re
+
+    if not re.match(r"^\s*\d{1,7}\s*/\s*(second|minute|hour)\s*$", config.get("API_RATE", "")):
+        raise ConfigError("RELQ_API_RATE must read like 600/minute (per second, minute or hour).")
+    if not 256 <= int(config.get("API_MAX_BODY") or 0) <= 16 * 1024 * 1024:
+        raise ConfigError("RELQ_API_MAX_BODY must be 256 bytes to 16 MiB.")
 
 
 def _validate_mail(config: dict) -> None:

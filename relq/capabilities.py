@@ -15,6 +15,7 @@ from relq.capability import Capability
 def capabilities() -> tuple[Capability, ...]:
     # Imported here, when an app is built, not when relq is imported: each brings its views.
     from relq.answers.capability import CAPABILITY as answers
+    from relq.api.capability import CAPABILITY as api
     from relq.audit.capability import CAPABILITY as audit
     from relq.auth.capability import CAPABILITY as auth
     from relq.cases.capability import CAPABILITY as cases
@@ -50,4 +51,5 @@ def capabilities() -> tuple[Capability, ...]:
         relations,
         enps,
         digest,
+        api,
     )

@@ -1,6 +1,7 @@
 """Every model, imported once so that Alembic and SQLAlchemy's relationships see them all."""
 
 from relq.answers.models import DepartmentAnswer
+from relq.api.models import ApiRateWindow, ApiToken
 from relq.audit.models import AuditEvent
 from relq.auth.models import LoginFailure, LoginSession
 from relq.cache import CacheTopic
@@ -32,6 +33,8 @@ from relq.themes.models import SurgeAlert
 from relq.tick import ClockRun
 
 __all__ = [
+    "ApiRateWindow",
+    "ApiToken",
     "ActionPlan",
     "FactorAnswer",
     "SurveyBand",
