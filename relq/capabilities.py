@@ -27,6 +27,7 @@ def capabilities() -> tuple[Capability, ...]:
     from relq.harassment.capability import CAPABILITY as harassment
     from relq.notify.capability import CAPABILITY as notify
     from relq.org.capability import CAPABILITY as org
+    from relq.privacy.capability import CAPABILITY as privacy
     from relq.relations.capability import CAPABILITY as relations
     from relq.routing.capability import CAPABILITY as routing
     from relq.tags.capability import CAPABILITY as tags
@@ -50,6 +51,7 @@ def capabilities() -> tuple[Capability, ...]:
         routing,
         relations,
         enps,
+        privacy,
         digest,
         api,
     )
