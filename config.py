@@ -105,6 +105,11 @@ class Config:
     MAIL_QUEUE = os.environ.get("RELQ_MAIL_QUEUE", "thread")
     # The address people reach relq at, for the links in e-mails.
     RELQ_BASE_URL = os.environ.get("RELQ_BASE_URL", "http://127.0.0.1:5000")
+    # Customer satisfaction surveys (relq/csat): a closed case's customer is e-mailed a link
+    # RELQ_CSAT_DELAY_HOURS after closing (0: at once; the clock's tick sends the due ones, and
+    # a case reopened meanwhile sends nothing), valid for RELQ_CSAT_DAYS days.
+    CSAT_DAYS = os.environ.get("RELQ_CSAT_DAYS", "14")
+    CSAT_DELAY_HOURS = os.environ.get("RELQ_CSAT_DELAY_HOURS", "24")
     # The REST API (/api/v1): requests per token and period, counted on Redis (REDIS_URL) or
     # in the database, so on every node at once (relq/api/ratelimit.py); and the largest JSON
     # body it reads, in bytes (larger: 413).
@@ -127,6 +132,7 @@ class Config:
             raise ConfigError("RELQ_ANALYSIS_QUEUE=rq needs REDIS_URL.")
         if not 1 <= int(config.get("TICK_INTERVAL_S") or 0) <= 86400:
             raise ConfigError("RELQ_TICK_INTERVAL must be 1 to 86400 seconds.")
+        _validate_csat(config)
         _validate_api(config)
 
 
@@ -154,6 +160,20 @@ def _validate_mail(config: dict) -> None:
         raise ConfigError("MAIL_FROM must be an e-mail address when MAIL_SERVER is set.")
     if bool(config.get("MAIL_USERNAME")) != bool(config.get("MAIL_PASSWORD")):
         raise ConfigError("Set both MAIL_USERNAME and MAIL_PASSWORD, or neither.")
+
+
+def _validate_csat(config: dict) -> None:
+    """RELQ_CSAT_DAYS (1-365) and RELQ_CSAT_DELAY_HOURS (0-720) as numbers."""
+    for key, name, low, high in (
+        ("CSAT_DAYS", "RELQ_CSAT_DAYS", 1, 365),
+        ("CSAT_DELAY_HOURS", "RELQ_CSAT_DELAY_HOURS", 0, 720),
+    ):
+        try:
+            config[key] = int(config.get(key))
+        except (TypeError, ValueError):
+            raise ConfigError(f"{name} must be a whole number, not {config.get(key)!r}.") from None
+        if not low <= config[key] <= high:
+            raise ConfigError(f"{name} must be {low} to {high}.")
 
 
 class DevelopmentConfig(Config):

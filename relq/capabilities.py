@@ -19,6 +19,7 @@ def capabilities() -> tuple[Capability, ...]:
     from relq.audit.capability import CAPABILITY as audit
     from relq.auth.capability import CAPABILITY as auth
     from relq.cases.capability import CAPABILITY as cases
+    from relq.csat.capability import CAPABILITY as csat
     from relq.deadlines.capability import CAPABILITY as deadlines
     from relq.digest.capability import CAPABILITY as digest
     from relq.enps.capability import CAPABILITY as enps
@@ -51,6 +52,7 @@ def capabilities() -> tuple[Capability, ...]:
         routing,
         relations,
         enps,
+        csat,
         privacy,
         digest,
         api,

@@ -84,6 +84,15 @@ class IntakeForm(CaseFields):
         _l("Customer e-mail"), validators=[Optional(), Length(max=254), EMAIL]
     )
     customer_phone = StringField(_l("Customer phone"), validators=[Optional(), PHONE])
+    # For the satisfaction survey after closing (relq/csat): the language it is written in, and
+    # the customer's wish not to be asked.
+    customer_language = SelectField(
+        _l("Customer's language"),
+        choices=[("", _l("Not known (Japanese)")), ("ja", "日本語"), ("en", "English")],
+        default="",
+        validators=[Optional()],
+    )
+    customer_survey_opt_out = BooleanField(_l("The customer does not want satisfaction surveys"))
     observation = TextAreaField(
         _l("Your front-line observation (気づき)"), validators=[Optional(), Length(max=5000)]
     )

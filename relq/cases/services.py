@@ -61,6 +61,8 @@ class CustomerInput:
     name: str = ""
     email: str = ""
     phone: str = ""
+    language: str = ""  # "ja", "en" or unknown ("")
+    survey_opt_out: bool = False  # the customer asked not to receive satisfaction surveys
 
     @property
     def is_empty(self) -> bool:
@@ -125,8 +127,16 @@ def find_or_create_customer(data: CustomerInput) -> tuple[Customer | None, bool]
         if existing is not None:
             if data.name and not existing.name:
                 existing.name = data.name
+            if data.language in ("ja", "en"):
+                existing.language = data.language
             return existing, False
-    customer = Customer(name=data.name.strip() or None, email=email, phone=phone)
+    customer = Customer(
+        name=data.name.strip() or None,
+        email=email,
+        phone=phone,
+        language=data.language if data.language in ("ja", "en") else None,
+        survey_opt_out=False,
+    )
     db.session.add(customer)  # inserted with the case that refers to it
     return customer, True
 
@@ -185,6 +195,17 @@ def create_case(actor: User, data: CaseInput) -> Case:
         after={name: getattr(case, name) for name in EDITABLE_FIELDS}
         | {"status": case.status, "responsible_department_id": case.responsible_department_id},
     )
+    if customer is not None and data.customer.survey_opt_out and not customer.survey_opt_out:
+        customer.survey_opt_out = True  # no satisfaction surveys (relq/csat)
+        record(
+            "customer.survey_opt_out",
+            actor=actor,
+            entity_type="customer",
+            entity_id=customer.id,
+            case_id=case.id,
+            before={"survey_opt_out": False},
+            after={"survey_opt_out": True},
+        )
     if data.observation.strip():
         add_note(case, actor=actor, kind="observation", body=data.observation)
     # Receivers see the case arrive (routing rules, the last of them, may then route it).

@@ -512,6 +512,8 @@ def new():
                 name=form.customer_name.data or "",
                 email=form.customer_email.data or "",
                 phone=form.customer_phone.data or "",
+                language=form.customer_language.data or "",
+                survey_opt_out=bool(form.customer_survey_opt_out.data),
             ),
             observation=form.observation.data or "",
         )

@@ -43,7 +43,7 @@ class WeeklyRow(SatisfactionRow):
     week_start: date | None = None  # the Monday (Asia/Tokyo) of the week the surveys went out
 
 
-def _figures():
+def figure_columns():
     answered = CsatSurvey.state == "answered"
     return (
         func.count().label("sent"),
@@ -55,7 +55,7 @@ def _figures():
     )
 
 
-def _row(cls, row, **extra) -> SatisfactionRow:
+def row_of(cls, row, **extra) -> SatisfactionRow:
     responses = int(row.responses or 0)
     return cls(
         department_id=row.department_id,
@@ -73,7 +73,7 @@ def satisfaction(start: datetime, end: datetime, *, department_ids=None) -> list
     by department then channel; only `department_ids` when given. Unscoped: the caller decides
     who may read it. Reads only."""
     query = (
-        select(CsatSurvey.department_id, CsatSurvey.channel, *_figures())
+        select(CsatSurvey.department_id, CsatSurvey.channel, *figure_columns())
         .where(
             CsatSurvey.state.in_(SENT_STATES),
             CsatSurvey.sent_at >= start,
@@ -83,7 +83,7 @@ def satisfaction(start: datetime, end: datetime, *, department_ids=None) -> list
     )
     if department_ids is not None:
         query = query.where(CsatSurvey.department_id.in_(list(department_ids)))
-    rows = [_row(SatisfactionRow, r) for r in db.session.execute(query)]
+    rows = [row_of(SatisfactionRow, r) for r in db.session.execute(query)]
     return sorted(rows, key=lambda r: (r.department_id or 0, r.channel))
 
 
@@ -116,7 +116,9 @@ def weekly(
     """Per week (Mondays from `first_week` to `last_week`), department and channel: the
     surveys of the cases `user` may open, optionally of one department or channel. Reads."""
     query = (
-        select(CsatSurvey.week_start, CsatSurvey.department_id, CsatSurvey.channel, *_figures())
+        select(
+            CsatSurvey.week_start, CsatSurvey.department_id, CsatSurvey.channel, *figure_columns()
+        )
         .where(
             CsatSurvey.week_start >= first_week,
             CsatSurvey.week_start <= last_week,
@@ -129,7 +131,7 @@ def weekly(
     if channel is not None:
         query = query.where(CsatSurvey.channel == channel)
     rows = [
-        _row(WeeklyRow, r, week_start=_as_date(r.week_start))
+        row_of(WeeklyRow, r, week_start=_as_date(r.week_start))
         for r in db.session.execute(_scoped(query, user))
     ]
     return sorted(rows, key=lambda r: (r.week_start, r.department_id or 0, r.channel))
@@ -206,3 +208,49 @@ def comments(
         )
         for s, c in db.session.execute(query)
     ]
+
+
+@dataclass(frozen=True)
+class ResultsPage:
+    weeks: list[date]  # Mondays, oldest first
+    by_week: list[SatisfactionRow]  # one per week, all departments and channels together
+    by_department: list[SatisfactionRow]  # per department and channel over the period
+    total: SatisfactionRow
+    comments: list[Comment]
+
+
+def page(
+    user: User,
+    first_week: date,
+    last_week: date,
+    *,
+    department_id: int | None = None,
+    channel: str | None = None,
+) -> ResultsPage:
+    """What /csat/ shows, for the cases `user` may open: one query for the figures, one for
+    the newest comments. Reads only."""
+    rows = weekly(user, first_week, last_week, department_id=department_id, channel=channel)
+    weeks = []
+    monday = first_week
+    while monday <= last_week:
+        weeks.append(monday)
+        monday += timedelta(weeks=1)
+    by_week = [combine([r for r in rows if r.week_start == w]) for w in weeks]
+    pairs = sorted({(r.department_id or 0, r.channel) for r in rows})
+    by_department = [
+        combine(
+            [r for r in rows if (r.department_id or 0, r.channel) == pair],
+            department_id=pair[0] or None,
+            channel=pair[1],
+        )
+        for pair in pairs
+    ]
+    return ResultsPage(
+        weeks=weeks,
+        by_week=by_week,
+        by_department=by_department,
+        total=combine(rows),
+        comments=comments(
+            user, first_week, last_week, department_id=department_id, channel=channel
+        ),
+    )

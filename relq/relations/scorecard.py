@@ -2,7 +2,9 @@
 
 - The customer side: cases routed to it (by the week they came in), its acknowledgement
   deadlines met on time (relq/deadlines/attainment, the same numbers as the 期限 page),
-  complaints among its cases, compliments passed on to it, escalations raised on it.
+  complaints among its cases, compliments passed on to it, escalations raised on it; the
+  customers' satisfaction surveys after closing (relq/csat: answers and the 4-5 share, by the
+  week the survey was sent).
 - The internal-customer side, as provider (handoffs asked of it: the ratings it received, its
   median turnaround, the share of its answers sent back, the thank-yous) and as requester
   (handoffs it asked: the ratings it gave, how often it had to send an answer back).
@@ -26,6 +28,7 @@ from sqlalchemy import case, func, select
 
 from relq.access import case_scope
 from relq.cases.models import Case
+from relq.csat.results import weekly as csat_weekly
 from relq.db import db, utcnow
 from relq.deadlines.attainment import Week, attainment
 from relq.enps.models import SurveyRound
@@ -45,6 +48,8 @@ SERIES: dict[tuple[str, str], str] = {
     (CUSTOMER, "complaints"): "count",
     (CUSTOMER, "compliments"): "count",
     (CUSTOMER, "escalations"): "count",
+    (CUSTOMER, "csat_responses"): "count",
+    (CUSTOMER, "csat_share"): "share",
     (PROVIDER, "asked_of"): "count",
     (PROVIDER, "usefulness_received"): "rating",
     (PROVIDER, "speed_received"): "rating",
@@ -67,6 +72,8 @@ SERIES_LABELS = {
     "complaints": _l("Complaints"),
     "compliments": _l("Compliments passed on to it"),
     "escalations": _l("Escalations"),
+    "csat_responses": _l("Satisfaction survey answers"),
+    "csat_share": _l("Customers satisfied (CSAT, 4-5)"),
     "asked_of": _l("Handoffs asked of it"),
     "usefulness_received": _l("Usefulness received (1-5)"),
     "speed_received": _l("Speed received (1-5)"),
@@ -180,6 +187,15 @@ def employee_side(department: Department, rounds: int = EMPLOYEE_ROUNDS) -> list
     return out
 
 
+def _csat_share(rows: list, monday) -> float | None:
+    """The 4-5 share (0..1) of a week's answers over every channel, None without answers."""
+    week = [r for r in rows if r.week_start == monday]
+    answers = sum(r.responses for r in week)
+    if not answers:
+        return None
+    return sum(r.csat_share * r.responses for r in week if r.responses) / 100.0 / answers
+
+
 def scorecard(
     user: User, department: Department, *, now: datetime | None = None, weeks: int = WEEKS
 ) -> Scorecard:
@@ -232,6 +248,13 @@ def scorecard(
         ),
         bounds,
     )
+
+    # The customers' satisfaction surveys (relq/csat), through the same case scope.
+    csat = csat_weekly(user, mondays[0], mondays[-1], department_id=department.id)
+    card.series[(CUSTOMER, "csat_responses")] = [
+        sum(r.responses for r in csat if r.week_start == m) for m in mondays
+    ]
+    card.series[(CUSTOMER, "csat_share")] = [_csat_share(csat, m) for m in mondays]
 
     # ---- the internal-customer side, as provider and as requester
     for side, column in (
