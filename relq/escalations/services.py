@@ -252,7 +252,18 @@ def _board_where(user: User, filters: BoardFilters) -> list:
     elif filters.state == "closed":
         where.append(Escalation.closed_at.is_not(None))
     if filters.department_id:
-        where.append(Escalation.department_id == filters.department_id)
+        # A department's escalations: those it owns, and the stalled handoffs it asked for
+        # (they concern both sides, as Escalation.department_ids says).
+        where.append(
+            or_(
+                Escalation.department_id == filters.department_id,
+                Escalation.handoff_id.in_(
+                    select(Handoff.id).where(
+                        Handoff.requester_department_id == filters.department_id
+                    )
+                ),
+            )
+        )
     return where
 
 

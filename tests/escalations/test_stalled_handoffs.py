@@ -219,3 +219,20 @@ def test_either_lead_decides_it_another_lead_cannot(org, handoff, login_as):
     assert response.status_code == 302
     [closed] = _stalled()
     assert (closed.outcome, closed.closed_by_id) == ("resolved", org.lead_cs.id)
+
+
+def test_the_boards_department_filter_finds_it_from_either_side(org, handoff):
+    from relq.escalations.services import BoardFilters, board_rows
+
+    _tick(FRIDAY_NOON)
+    [escalation] = _stalled()
+
+    def found(department) -> list[str]:
+        rows = db.session.execute(
+            board_rows(org.executive, BoardFilters(department_id=department.id))
+        )
+        return [subject for subject, *_ in rows]
+
+    assert found(org.qa) == [-escalation.id]  # the side asked
+    assert found(org.cs) == [-escalation.id]  # the side that asked
+    assert found(org.logistics) == []
