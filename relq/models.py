@@ -26,6 +26,7 @@ from relq.harassment.models import HarassmentReport, StaffFollowUp
 from relq.learning import LearnedModel
 from relq.notify.models import Notification, NotificationPreference
 from relq.org.models import Department, User
+from relq.review.models import ManagementReview, ReviewAction
 from relq.routing.models import RoutingRule
 from relq.tags.models import CaseTag, Tag
 from relq.thanks.models import Compliment
@@ -33,6 +34,8 @@ from relq.themes.models import SurgeAlert
 from relq.tick import ClockRun
 
 __all__ = [
+    "ManagementReview",
+    "ReviewAction",
     "ApiRateWindow",
     "ApiToken",
     "ActionPlan",
