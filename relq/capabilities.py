@@ -30,6 +30,7 @@ def capabilities() -> tuple[Capability, ...]:
     from relq.org.capability import CAPABILITY as org
     from relq.privacy.capability import CAPABILITY as privacy
     from relq.relations.capability import CAPABILITY as relations
+    from relq.review.capability import CAPABILITY as review
     from relq.routing.capability import CAPABILITY as routing
     from relq.tags.capability import CAPABILITY as tags
     from relq.thanks.capability import CAPABILITY as thanks
@@ -56,4 +57,5 @@ def capabilities() -> tuple[Capability, ...]:
         privacy,
         digest,
         api,
+        review,
     )
