@@ -105,6 +105,32 @@ class Config:
     MAIL_QUEUE = os.environ.get("RELQ_MAIL_QUEUE", "thread")
     # The address people reach relq at, for the links in e-mails.
     RELQ_BASE_URL = os.environ.get("RELQ_BASE_URL", "http://127.0.0.1:5000")
+
+    # E-mail intake (relq/mailin): an IMAP mailbox polled by the worker's clock, off while
+    # RELQ_MAIL_IMAP_HOST is empty; `flask relq mail-in` works without it. SECURITY: ssl
+    # (port 993 by default), starttls or plain (143). Cases are created by the intake user
+    # (the e-mail address of an operator of a customer-contact department): without a valid
+    # one, polling and processing refuse to start.
+    MAILIN_IMAP_HOST = os.environ.get("RELQ_MAIL_IMAP_HOST", "")
+    MAILIN_IMAP_SECURITY = os.environ.get("RELQ_MAIL_IMAP_SECURITY", "ssl").strip().lower()
+    MAILIN_IMAP_PORT = os.environ.get("RELQ_MAIL_IMAP_PORT", "")
+    MAILIN_IMAP_USER = os.environ.get("RELQ_MAIL_IMAP_USER", "")
+    MAILIN_IMAP_PASSWORD = os.environ.get("RELQ_MAIL_IMAP_PASSWORD", "")
+    MAILIN_IMAP_FOLDER = os.environ.get("RELQ_MAIL_IMAP_FOLDER", "INBOX")
+    MAILIN_IMAP_TIMEOUT = 30
+    MAILIN_IMAP_FETCH_LIMIT = int(os.environ.get("RELQ_MAIL_FETCH_LIMIT", "20000"))
+    MAILIN_INTAKE_USER = os.environ.get("RELQ_MAIL_INTAKE_USER", "")
+    # Limits: a message larger than this is refused (the MTA bounces it; IMAP leaves it
+    # unread); attachments over the per-file or per-message total are listed, not stored.
+    MAILIN_MAX_MESSAGE_BYTES = int(os.environ.get("RELQ_MAIL_MAX_MESSAGE_BYTES", 40 * 2**20))
+    MAILIN_MAX_ATTACHMENT_BYTES = int(os.environ.get("RELQ_MAIL_MAX_ATTACHMENT_BYTES", 10 * 2**20))
+    MAILIN_MAX_ATTACHMENTS_BYTES = int(
+        os.environ.get("RELQ_MAIL_MAX_ATTACHMENTS_BYTES", 25 * 2**20)
+    )
+    MAILIN_MAX_BODY_CHARS = 100_000
+    # Processing: this many messages per transaction, then a pause for the web's writers.
+    MAILIN_BATCH_SIZE = int(os.environ.get("RELQ_MAIL_BATCH_SIZE", "100"))
+    MAILIN_BATCH_PAUSE_MS = int(os.environ.get("RELQ_MAIL_BATCH_PAUSE_MS", "50"))
     # Customer satisfaction surveys (relq/csat): a closed case's customer is e-mailed a link
     # RELQ_CSAT_DELAY_HOURS after closing (0: at once; the clock's tick sends the due ones, and
     # a case reopened meanwhile sends nothing), valid for RELQ_CSAT_DAYS days.
@@ -126,6 +152,7 @@ class Config:
                 f"DATABASE_URL must be SQLite or PostgreSQL, not {url.split(':')[0]!r}."
             )
         _validate_mail(config)
+        _validate_mailin(config)
         if config.get("ANALYSIS_QUEUE") not in ("thread", "rq", "inline", "off"):
             raise ConfigError("RELQ_ANALYSIS_QUEUE must be thread, rq, inline or off.")
         if config["ANALYSIS_QUEUE"] == "rq" and not config.get("REDIS_URL"):
@@ -174,6 +201,26 @@ def _validate_csat(config: dict) -> None:
             raise ConfigError(f"{name} must be a whole number, not {config.get(key)!r}.") from None
         if not low <= config[key] <= high:
             raise ConfigError(f"{name} must be {low} to {high}.")
+
+
+def _validate_mailin(config: dict) -> None:
+    """RELQ_MAIL_*: a known security, a port as a number, credentials with a host. (The
+    intake user is checked against the database when polling starts: relq/mailin/jobs.py.)"""
+    security = config.get("MAILIN_IMAP_SECURITY") or "ssl"
+    if security not in ("ssl", "starttls", "plain"):
+        raise ConfigError("RELQ_MAIL_IMAP_SECURITY must be ssl, starttls or plain.")
+    port = config.get("MAILIN_IMAP_PORT") or (993 if security == "ssl" else 143)
+    try:
+        config["MAILIN_IMAP_PORT"] = int(port)
+    except (TypeError, ValueError):
+        raise ConfigError(f"RELQ_MAIL_IMAP_PORT must be a number, not {port!r}.") from None
+    if config.get("MAILIN_IMAP_HOST") and not (
+        config.get("MAILIN_IMAP_USER") and config.get("MAILIN_IMAP_PASSWORD")
+    ):
+        raise ConfigError("RELQ_MAIL_IMAP_HOST needs RELQ_MAIL_IMAP_USER and _PASSWORD.")
+    for name in ("MAILIN_BATCH_SIZE", "MAILIN_MAX_MESSAGE_BYTES", "MAILIN_MAX_ATTACHMENT_BYTES"):
+        if int(config.get(name) or 0) < 1:
+            raise ConfigError(f"{name} must be at least 1.")
 
 
 class DevelopmentConfig(Config):

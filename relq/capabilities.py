@@ -26,6 +26,7 @@ def capabilities() -> tuple[Capability, ...]:
     from relq.escalations.capability import CAPABILITY as escalations
     from relq.handoffs.capability import CAPABILITY as handoffs
     from relq.harassment.capability import CAPABILITY as harassment
+    from relq.mailin.capability import CAPABILITY as mailin
     from relq.notify.capability import CAPABILITY as notify
     from relq.org.capability import CAPABILITY as org
     from relq.privacy.capability import CAPABILITY as privacy
@@ -58,4 +59,5 @@ def capabilities() -> tuple[Capability, ...]:
         digest,
         api,
         review,
+        mailin,
     )

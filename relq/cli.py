@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from relq.db import db, refresh_planner_statistics, transaction
 from relq.digest.cli import digest_command
 from relq.history.cli import import_command
+from relq.mailin.cli import mail_in_command
 from relq.tags.defaults import INDUSTRIES
 
 
@@ -21,6 +22,7 @@ def cli() -> None:
 
 cli.add_command(import_command)  # `relq import FILE`: a past system's cases (relq/history)
 cli.add_command(digest_command)  # `relq digest [--week] [--scope] [--send]` (relq/digest)
+cli.add_command(mail_in_command)  # `relq mail-in FILE|-`: one e-mail from an MTA (relq/mailin)
 
 
 @cli.command("init")

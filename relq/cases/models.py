@@ -62,6 +62,8 @@ NOTE_KINDS = {
     "observation": _l("Front-line observation"),
     "internal": _l("Internal note"),
     "response": _l("Response to the customer"),
+    # What the customer wrote back (an e-mail reply on the case: relq/mailin).
+    "customer_reply": _l("The customer's reply"),
 }
 # The kind a new note starts as: the front line writes what it noticed (現場の気づき); a lead,
 # an executive or an admin writes for colleagues.
