@@ -3,10 +3,11 @@
 The network diagram uses a fixed circular layout computed here rather than a graph library's
 (networkx's spring layouts move with every change of data and bring nothing a circle of 8–30
 departments needs): every department keeps its place from one period to the next, so a person
-compares two maps by eye, and labels can be placed with a guarantee. Labels sit outside the
-circle, left-aligned on its right half and right-aligned on its left half, so the two halves
-never meet; within each half they are pushed apart to at least a line's height, so no two
-labels overlap (tests/relations/test_map_svg.py measures the boxes in the SVG itself).
+compares two maps by eye, and labels can be placed with a guarantee. Edges bend toward the
+centre and stay inside the circle; labels sit outside it, so no edge crosses a label. Labels
+are left-aligned on the circle's right half and right-aligned on its left half, so the two
+halves never meet; within each half they are pushed apart to at least a line's height, so no
+two labels overlap (tests/relations/test_pages.py and test_network_geometry.py measure them).
 
 Colours are colour-blind safe: Okabe–Ito blue for ordinary edges and vermillion (and a dashed
 line, so that colour is never the only sign) for stall points; the heat-map uses viridis.
@@ -21,6 +22,9 @@ from dataclasses import dataclass
 FONT_FAMILY = '"Hiragino Sans","Noto Sans JP","Yu Gothic",system-ui,sans-serif'  # relq.css
 LABEL_SIZE = 13
 CELL = 46
+# How far an edge's curve bends toward the centre, as a share of its chord: the two directions
+# of a pair bend by different depths (at most half the chord keeps the curve in the circle).
+BEND_NEAR, BEND_FAR = 0.12, 0.3
 VIRIDIS = (
     "#fde725",
     "#b5de2b",
@@ -174,12 +178,18 @@ def network(names: list[tuple[int, str]], edges) -> Network:
 
 
 def _curve(a: tuple[float, float], b: tuple[float, float], node_r: float) -> str:
-    """A quadratic curve from a to b bending to its right: A→B and B→A never lie on each other."""
+    """A quadratic curve from a to b (both on the circle around the origin) bending toward the
+    centre, so that every edge stays inside the circle and never crosses a label, which all
+    sit outside it. A→B and B→A bend by different depths, so they never lie on each other."""
     (ax, ay), (bx, by) = a, b
     dx, dy = bx - ax, by - ay
     length = math.hypot(dx, dy) or 1
-    nx, ny = -dy / length, dx / length
-    cx, cy = (ax + bx) / 2 + nx * length * 0.14, (ay + by) / 2 + ny * length * 0.14
+    nx, ny = -dy / length, dx / length  # the chord's right-hand side, from a to b
+    mx, my = (ax + bx) / 2, (ay + by) / 2
+    # The right-hand side faces the centre for one direction of a pair and away for the other.
+    inward = nx * -mx + ny * -my >= 0
+    depth = length * (BEND_NEAR if inward else -BEND_FAR)
+    cx, cy = mx + nx * depth, my + ny * depth
 
     def toward(px: float, py: float, qx: float, qy: float, by_: float) -> tuple[float, float]:
         d = math.hypot(qx - px, qy - py) or 1
