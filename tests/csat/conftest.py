@@ -73,6 +73,6 @@ def sent_survey(case, *, token, score=None, comment="", sent_at=None, expires_in
     return survey
 
 
-def customer_mail(smtp, email="kyaku@example.jp"):
+def customer_mail(sink, email="kyaku@example.jp"):
     """What the SMTP sink received for the customer (staff notifications go there too)."""
-    return [(rcpt, m) for rcpt, m in smtp.messages if email in rcpt]
+    return [(rcpt, m) for rcpt, m in sink.messages if email in rcpt]
