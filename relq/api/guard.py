@@ -49,9 +49,9 @@ def guard_api_request():
         with transaction():  # the count (and last use) stand whatever the request then does
             if bearer.stamp_due:
                 stamp_last_used(bearer.token_id)
-            verdict = None if use_redis else ratelimit.hit(bearer.token_id)
+            verdict = None if use_redis else ratelimit.hit(bearer.token_id, bearer.key)
     if use_redis:
-        verdict = ratelimit.hit(bearer.token_id)
+        verdict = ratelimit.hit(bearer.token_id, bearer.key)
     g.api_rate = verdict
     if not verdict.allowed:
         return problem(

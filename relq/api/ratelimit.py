@@ -58,14 +58,15 @@ def _redis():
     return found
 
 
-def hit(token_id: int, now: float | None = None) -> Verdict:
+def hit(token_id: int, token_key: str, now: float | None = None) -> Verdict:
     """Count one request of the token in the current window and say whether it may pass.
-    In the database mode the caller's transaction commits the count."""
+    `token_key` names the token on Redis (a part of its digest: ids restart with a new
+    database, a digest does not). In the database mode the caller's transaction commits."""
     rate = parse_rate(current_app.config["API_RATE"])
     now = time.time() if now is None else now
     window = int(now // rate.period_s) * rate.period_s
     if current_app.config.get("REDIS_URL"):
-        key = f"relq:api-rate:{token_id}:{window}"
+        key = f"relq:api-rate:{token_key}:{window}"
         pipe = _redis().pipeline()
         pipe.incr(key)
         pipe.expire(key, rate.period_s * 2)

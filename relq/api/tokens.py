@@ -131,6 +131,7 @@ class Bearer:
     scope: str
     user: User
     stamp_due: bool  # last_used_at is a minute old or more: stamp_last_used() writes it
+    key: str  # names the token where its id would not do (the rate counter on Redis)
 
 
 def authenticate(secret: str, now: datetime | None = None) -> Bearer | None:
@@ -145,12 +146,13 @@ def authenticate(secret: str, now: datetime | None = None) -> Bearer | None:
     ).first()
     if row is None:
         return None
+    digest = digest_of(secret)
     token_id, scope, revoked_at, last_used_at, user = row
     if revoked_at is not None or not user.is_active:
         return None
     now = now or utcnow()
     due = last_used_at is None or last_used_at < now - LAST_USED_EVERY
-    return Bearer(token_id, scope, user, due)
+    return Bearer(token_id, scope, user, due, digest[:32])
 
 
 def stamp_last_used(token_id: int, now: datetime | None = None) -> bool:
