@@ -59,6 +59,9 @@ spec = SpecTree(
     before=refuse_invalid,
     validation_error_status=422,
     validation_error_model=Problem,
+    # Components named as the models are (every model's name is unique in relq/api/schemas.py).
+    naming_strategy=lambda model: model.__name__,
+    nested_naming_strategy=lambda _parent, child: child,
     security_schemes=[
         SecurityScheme(
             name="bearer",

@@ -44,8 +44,10 @@ def _operation(document: dict, method: str, path: str):
 def check_contract(app, method: str, url: str, response) -> None:
     """The answer fits the document: its status is listed for the operation, with the media
     type and a body valid against the listed schema."""
-    document = _document(app)
     path = urlsplit(url).path
+    if path == "/api/v1/openapi.json" or path.startswith("/api/v1/docs"):
+        return  # the document and its page describe the API; they are not in it
+    document = _document(app)
     template, operation = _operation(document, method, path)
     if operation is None:
         # An address the document does not describe answers a problem (404 or 405).
