@@ -36,7 +36,8 @@ from relq.audit.models import AuditEvent
 from relq.cases.models import Case, Customer
 from relq.db import db, utcnow
 from relq.org.models import User
-from relq.privacy.models import CaseAnonymisation, CustomerErasure, PrivacyPolicy, PrivacyRequest
+from relq.privacy.models import CaseAnonymisation, CustomerErasure, PrivacyRequest
+from relq.privacy.policy import current_policy
 
 BLANK = "—"
 BATCH = 500
@@ -303,17 +304,10 @@ def erase_customers(
 # ---- the clock's step ------------------------------------------------------------------------
 
 
-def policy() -> PrivacyPolicy:
-    """The saved policy, or the defaults (not saved) when an admin never saved one."""
-    from relq.privacy.services import current_policy
-
-    return current_policy()
-
-
 def cases_past_text_retention(now: datetime, limit: int = BATCH) -> list[int]:
     """Closed cases untouched since before the text period, not yet anonymised, oldest id
     first. "Untouched" (updated_at) is never earlier than the closing, so nothing goes early."""
-    days = policy().text_days
+    days = current_policy().text_days
     if days is None:
         return []
     cutoff = now - timedelta(days=days)
@@ -334,7 +328,7 @@ def cases_past_text_retention(now: datetime, limit: int = BATCH) -> list[int]:
 def customers_past_contact_retention(now: datetime, limit: int = BATCH) -> list[int]:
     """Customers not yet erased whose every case is closed and untouched since before the
     contact period (and who were recorded before it)."""
-    days = policy().contact_days
+    days = current_policy().contact_days
     if days is None:
         return []
     cutoff = now - timedelta(days=days)
@@ -366,7 +360,7 @@ def drop_old_attachments(now: datetime, limit: int = BATCH) -> int:
     """Drop the content of up to `limit` stored mail attachments of cases closed and untouched
     since before the attachment period, and the raw messages they came in. Returns how many
     attachments; one already dropped is never picked again (it is no longer stored)."""
-    days = policy().attachment_days
+    days = current_policy().attachment_days
     attachments, messages = _table("inbound_attachments"), _table("inbound_messages")
     if days is None or attachments is None or messages is None:
         return 0

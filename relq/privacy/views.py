@@ -17,7 +17,7 @@ from relq.cases.models import Case
 from relq.db import db, transaction
 from relq.i18n import locale_code, viewer_zone
 from relq.org.models import User
-from relq.privacy import reads, services
+from relq.privacy import policy, reads, services
 from relq.privacy.access import can_handle_privacy
 from relq.privacy.forms import (
     CloseRequestForm,
@@ -73,7 +73,7 @@ def _refusal(error: PrivacyError) -> str:
 @bp.get("/purpose")
 @allow(EVERYONE)
 def purpose():
-    return render_template("privacy/purpose.html", text=services.purpose_text(locale_code()))
+    return render_template("privacy/purpose.html", text=policy.purpose_text(locale_code()))
 
 
 # ---- the officer -----------------------------------------------------------------------------
@@ -110,8 +110,8 @@ def index():
 @bp.route("/settings", methods=["GET", "POST"])
 @allow("admin")
 def settings():
-    policy = services.current_policy()
-    form = PolicyForm(obj=policy) if request.method == "GET" else PolicyForm()
+    saved = policy.current_policy()
+    form = PolicyForm(obj=saved) if request.method == "GET" else PolicyForm()
     if form.validate_on_submit():
         data = services.PolicyInput(
             purpose_ja=form.purpose_ja.data or "",
@@ -125,7 +125,7 @@ def settings():
         flash(_("The privacy settings were saved."), "success")
         return redirect(url_for("privacy.settings"))
     return render_template(
-        "privacy/settings.html", form=form, policy=policy
+        "privacy/settings.html", form=form, policy=saved
     ), 422 if form.errors else 200
 
 

@@ -16,7 +16,8 @@ from relq.cases.models import Case, Customer
 from relq.cases.services import CustomerInput, add_note
 from relq.db import db, transaction
 from relq.privacy.models import CustomerErasure, PersonalDataRead, PrivacyRequest
-from relq.privacy.services import DEFAULT_PURPOSE_JA, open_request
+from relq.privacy.policy import DEFAULT_PURPOSE_JA
+from relq.privacy.services import open_request
 from tests.factories import make_case
 
 

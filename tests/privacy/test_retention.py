@@ -14,8 +14,9 @@ from relq.cases.models import Case, Customer, Note
 from relq.cases.services import CaseFilters, CustomerInput, add_note, filter_cases
 from relq.db import db, transaction, utcnow
 from relq.privacy.models import CaseAnonymisation, CustomerErasure
+from relq.privacy.policy import current_policy
 from relq.privacy.retention import retention_step, run_retention
-from relq.privacy.services import PolicyInput, current_policy, save_policy
+from relq.privacy.services import PolicyInput, save_policy
 from relq.tags.models import CaseTag, Tag
 from tests.factories import make_case
 
