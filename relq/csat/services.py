@@ -189,7 +189,7 @@ def send_due(now: datetime | None = None, *, survey_ids: list[int] | None = None
 def survey_link(token: str) -> str:
     from relq.notify.messages import link
 
-    return link("csat.survey", external=True, token=token)
+    return link("csat.survey", external=True, csat_token=token)
 
 
 def compose(survey: CsatSurvey, customer: Customer, token: str) -> EmailMessage:

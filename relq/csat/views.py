@@ -54,10 +54,11 @@ def _page(token: str, survey: CsatSurvey, form: SurveyForm, status: int = 200):
     )
 
 
-@bp.route("/s/<token>", methods=["GET", "POST"])
+@bp.route("/s/<csat_token>", methods=["GET", "POST"])
 @allow(ANONYMOUS)
-def survey(token: str):
+def survey(csat_token: str):
     """The question 1-5 and a comment; one answer per link."""
+    token = csat_token
     try:
         found = services.survey_for_token(token)
     except (NotFound, services.LinkGone) as error:
@@ -78,20 +79,21 @@ def survey(token: str):
             target = form.comment if error.code == "comment" else form.score
             target.errors = [*target.errors, _("This value is not accepted.")]
             return _page(token, found, form, 422)
-        return redirect(url_for("csat.thanks", token=token))
+        return redirect(url_for("csat.thanks", csat_token=token))
 
 
-@bp.get("/s/<token>/thanks")
+@bp.get("/s/<csat_token>/thanks")
 @allow(ANONYMOUS)
-def thanks(token: str):
+def thanks(csat_token: str):
     """After the answer: thanks, and still the offer not to be asked again (a link not answered
     yet goes to its question)."""
+    token = csat_token
     try:
         found = services.survey_of_link(token)
     except (NotFound, services.LinkGone) as error:
         return _refused(error)
     if found.state != "answered":
-        return redirect(url_for("csat.survey", token=token))
+        return redirect(url_for("csat.survey", csat_token=token))
     with force_locale(found.language):
         return render_template(
             "csat/thanks.html",
@@ -101,10 +103,11 @@ def thanks(token: str):
         )
 
 
-@bp.post("/s/<token>/opt-out")
+@bp.post("/s/<csat_token>/opt-out")
 @allow(ANONYMOUS)
-def opt_out(token: str):
+def opt_out(csat_token: str):
     """ "Do not ask me again": no more surveys to this customer."""
+    token = csat_token
     form = OptOutForm()
     try:
         language = services.survey_of_link(token).language

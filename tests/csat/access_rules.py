@@ -30,4 +30,4 @@ def arguments(org, case):
     )
     token = secrets.token_urlsafe(32)
     sent_survey(closed, token=token)
-    return {"token": token}
+    return {"csat_token": token}
