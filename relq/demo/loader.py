@@ -24,6 +24,7 @@ from relq.deadlines.services import apply_clock_rules, meet, start_case_clocks
 from relq.demo.answers import answer_text
 from relq.demo.corpus import DEPARTMENTS, HARASSMENT_CALLS, USERS, generate_cases
 from relq.demo.enps import load_demo_enps, load_demo_plans
+from relq.demo.review import load_demo_review
 from relq.org.models import Department, User
 from relq.org.services import DepartmentInput, UserInput, create_department, create_user
 from relq.routing.services import RuleInput, save_rule
@@ -291,6 +292,7 @@ def load_demo(n_cases: int = 600, *, progress: Callable[[int], None] | None = No
     _share_compliments(compliments, departments, users)
     load_demo_enps(departments, users, now)
     load_demo_plans(departments, users)
+    load_demo_review(departments, users, now)
     return users
 
 
