@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test test-sqlite test-pg lint format install translations browser messages clean
+.PHONY: run test test-sqlite test-pg lint format install translations browser imap-server messages clean
 
 run: install translations
 	$(BIN)/flask relq init --industry food --industry appliances --industry retail
@@ -20,7 +20,7 @@ run: install translations
 	@echo "relq is serving on http://$(HOST):$(PORT)  (Ctrl-C stops it)"
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
-test: install translations browser test-sqlite test-pg
+test: install translations browser imap-server test-sqlite test-pg
 
 test-sqlite:
 	$(BIN)/python -m pytest -q -p no:cacheprovider
@@ -62,6 +62,15 @@ browser:
 	  echo "Installing a Japanese font (Noto CJK) for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; \
 	else echo "No Japanese font and no root: the browser tests' layout checks may fail (apt-get install fonts-noto-cjk)"; fi
+
+# Debian's Dovecot for the e-mail intake's IMAP polling tests (tests/mailin/test_imap.py starts
+# its own throwaway server; the package's system service is not needed and not started).
+imap-server:
+	@if [ -x /usr/sbin/dovecot ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian's dovecot-imapd for the IMAP polling tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq dovecot-imapd >/dev/null; \
+	else echo "No /usr/sbin/dovecot and no root: the IMAP polling tests will skip (apt-get install dovecot-imapd)"; fi
 
 # Re-extract the strings to translate after changing templates or code.
 messages: install

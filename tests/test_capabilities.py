@@ -49,6 +49,7 @@ def test_the_clock_runs_the_declared_steps_in_order(app):
         "csat",  # satisfaction surveys that came due since a case closed (relq/csat)
         "privacy",  # the retention job: a batch of old cases and customers (relq/privacy)
         "digest",  # the Monday e-mail of last week's digest (relq/digest/delivery.py)
+        "mailin",  # polls the mailbox and processes waiting e-mail, after the commit (relq/mailin)
     ]
 
 

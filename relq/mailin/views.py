@@ -67,10 +67,10 @@ def _message(message_id: int):
     return message_for_admin(message_id, current_user)
 
 
-@bp.get("/messages/<int:message_id>")
+@bp.get("/messages/<int:mail_id>")
 @allow("admin")
-def message(message_id: int):
-    found = _message(message_id)
+def message(mail_id: int):
+    found = _message(mail_id)
     return render_template(
         "mailin/message.html",
         message=found,
@@ -82,34 +82,34 @@ def message(message_id: int):
     )
 
 
-@bp.get("/messages/<int:message_id>/raw")
+@bp.get("/messages/<int:mail_id>/raw")
 @allow("admin")
-def raw(message_id: int):
+def raw(mail_id: int):
     """The message as it arrived, as a file to open in a mail program (never shown inline)."""
-    found = _message(message_id)
+    found = _message(mail_id)
     return _download(found.raw, f"message-{found.id}.eml", "application/octet-stream")
 
 
-@bp.post("/messages/<int:message_id>/retry")
+@bp.post("/messages/<int:mail_id>/retry")
 @allow("admin")
-def retry(message_id: int):
+def retry(mail_id: int):
     if not MessageActionForm().validate_on_submit():
         abort(400)
     with transaction():
-        retry_message(_message(message_id), actor=current_user)
+        retry_message(_message(mail_id), actor=current_user)
         # Processed off the request: on the worker's queue or a thread of this process.
         after_commit(lambda: run_in_background(mail_job), key="mailin.job")
     flash(_("The message is queued to be processed again."), "success")
-    return redirect(url_for("mailin.message", message_id=message_id))
+    return redirect(url_for("mailin.message", mail_id=mail_id))
 
 
-@bp.post("/messages/<int:message_id>/dismiss")
+@bp.post("/messages/<int:mail_id>/dismiss")
 @allow("admin")
-def dismiss(message_id: int):
+def dismiss(mail_id: int):
     if not MessageActionForm().validate_on_submit():
         abort(400)
     with transaction():
-        dismiss_message(_message(message_id), actor=current_user)
+        dismiss_message(_message(mail_id), actor=current_user)
     flash(_("The message is dismissed; it stays stored."), "success")
     return redirect(url_for("mailin.index"))
 

@@ -54,6 +54,15 @@ def iso2022jp(text: str) -> bytes:
     return CRLF.join(sjis_to_jis(line.encode("cp932")) for line in text.split("\n"))
 
 
+def b64lines(data: bytes) -> bytes:
+    """Base64 in lines of 76, each ended by CRLF as on the wire."""
+    return base64.encodebytes(data).replace(b"\n", CRLF)
+
+
+def qplines(data: bytes) -> bytes:
+    return quopri.encodestring(data).replace(b"\r\n", b"\n").replace(b"\n", CRLF)
+
+
 def word(data: bytes, charset: str, encoding: str = "B") -> bytes:
     if encoding == "B":
         return b"=?" + charset.encode() + b"?B?" + base64.b64encode(data) + b"?="
@@ -142,9 +151,7 @@ def corpus() -> dict[str, bytes]:
             ("Content-Type", "text/plain; charset=EUC-JP"),
             ("Content-Transfer-Encoding", "quoted-printable"),
         ],
-        quopri.encodestring(
-            "返品の手続きを教えてください。レシートはあります。\r\n".encode("euc_jp")
-        ),
+        qplines("返品の手続きを教えてください。レシートはあります。\r\n".encode("euc_jp")),
     )
 
     # UTF-8, base64 (Gmail) and quoted-printable (Apple Mail).
@@ -154,7 +161,7 @@ def corpus() -> dict[str, bytes]:
             ("Content-Type", "text/plain; charset=UTF-8"),
             ("Content-Transfer-Encoding", "base64"),
         ],
-        base64.encodebytes("冷凍餃子の中に金属片が入っていました。写真もあります。\r\n".encode()),
+        b64lines("冷凍餃子の中に金属片が入っていました。写真もあります。\r\n".encode()),
     )
     found["utf8_qp.eml"] = message(
         [
@@ -162,7 +169,7 @@ def corpus() -> dict[str, bytes]:
             ("Content-Type", "text/plain; charset=utf-8"),
             ("Content-Transfer-Encoding", "quoted-printable"),
         ],
-        quopri.encodestring("高齢の母にはパッケージが開けにくいようです。\r\n".encode()),
+        qplines("高齢の母にはパッケージが開けにくいようです。\r\n".encode()),
     )
 
     # A subject whose UTF-8 characters are split between two encoded words (RFC 2047 forbids
@@ -205,7 +212,7 @@ def corpus() -> dict[str, bytes]:
             ("Content-Type", "text/html; charset=UTF-8"),
             ("Content-Transfer-Encoding", "base64"),
         ],
-        base64.encodebytes(html.encode()),
+        b64lines(html.encode()),
     )
 
     # multipart/alternative: the plain text is the body.
@@ -272,12 +279,12 @@ def corpus() -> dict[str, bytes]:
         + b"--mix-b\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n"
         b"Content-Disposition: attachment; filename*=UTF-8''%E4%BF%9D%E8%A8%BC%E6%9B%B8.pdf"
         b"\r\n\r\n"
-        + base64.encodebytes(pdf)
+        + b64lines(pdf)
         + b'--mix-b\r\nContent-Type: application/octet-stream; name="'
         + word("写真.raw".encode(), "UTF-8")
         + b'"\r\nContent-Transfer-Encoding: base64\r\n'
         b"Content-Disposition: attachment\r\n\r\n"
-        + base64.encodebytes(big)
+        + b64lines(big)
         + b"--mix-b\r\nContent-Type: text/html\r\nContent-Disposition: attachment; "
         b'filename="page.html"\r\n\r\n<script>alert(1)</script>\r\n' + b"--mix-b--\r\n",
     )
