@@ -23,6 +23,7 @@ from relq.deadlines.calendar import OFFICE_TZ
 from relq.deadlines.services import apply_clock_rules, meet, start_case_clocks
 from relq.demo.answers import answer_text
 from relq.demo.corpus import DEPARTMENTS, HARASSMENT_CALLS, USERS, generate_cases
+from relq.demo.csat import load_demo_csat
 from relq.demo.enps import load_demo_enps, load_demo_plans
 from relq.demo.privacy import load_demo_privacy
 from relq.demo.review import load_demo_review
@@ -293,6 +294,7 @@ def load_demo(n_cases: int = 600, *, progress: Callable[[int], None] | None = No
     _share_compliments(compliments, departments, users)
     load_demo_enps(departments, users, now)
     load_demo_plans(departments, users)
+    load_demo_csat(now)
     load_demo_review(departments, users, now)
     load_demo_privacy(users, now)
     return users
