@@ -30,7 +30,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, false, func, literal, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 
 from relq.access import case_scope, escalation_scope
 from relq.cases.models import CHANNELS, KINDS, Case
@@ -439,78 +439,98 @@ def _themes(actor: User, period: Period, previous: Period) -> list[ThemeRow]:
     ]
 
 
-def _matches(action: ReviewAction) -> ColumnElement[bool] | None:
-    """The complaints an action is about: its category (a tag and its children) or its surge's
-    problem (a tag, or a phrase in the subject or the customer's words) for its product."""
-    tag_id = action.tag_id
-    alert = action.surge_alert
-    condition = None
-    if alert is not None:
-        if alert.problem_kind == "tag":
-            tag_id = db.session.scalar(select(Tag.id).where(Tag.code == alert.problem))
-            if tag_id is None:
-                return false()
-        else:
-            condition = or_(
+def _tag_counts(actor: User, window: Period) -> tuple[dict[int, int], dict[int, int]]:
+    """The complaints of `window` per tag and per category (a complaint once per category,
+    however many of its tags are in it): two GROUP BYs over the window's tagged complaints."""
+    where = (
+        Case.received_at >= window.starts_at,
+        Case.received_at < window.ends_at,
+        Case.kind == "complaint",
+        case_scope(actor),
+    )
+    tagged = (
+        select(CaseTag.tag_id, func.count())
+        .join(Case, Case.id == CaseTag.case_id)
+        .where(CaseTag.state == "accepted", *where)
+        .group_by(CaseTag.tag_id)
+    )
+    by_tag = {tag_id: int(n) for tag_id, n in db.session.execute(tagged)}
+    category = func.coalesce(Tag.parent_id, Tag.id)
+    distinct = (
+        select(category.label("category"), Case.id.label("case_id"))
+        .select_from(Case)
+        .join(CaseTag, and_(CaseTag.case_id == Case.id, CaseTag.state == "accepted"))
+        .join(Tag, Tag.id == CaseTag.tag_id)
+        .where(*where)
+        .distinct()
+        .subquery()
+    )
+    by_category = {
+        tag_id: int(n)
+        for tag_id, n in db.session.execute(
+            select(distinct.c.category, func.count()).group_by(distinct.c.category)
+        )
+    }
+    return by_tag, by_category
+
+
+def _alert_count(actor: User, alert: SurgeAlert, window: Period) -> int:
+    """The complaints of `window` with the surge's problem (its tag, or its phrase in the
+    subject or the customer's words) and, when it names one, its product."""
+    query = select(func.count(func.distinct(Case.id))).where(
+        Case.received_at >= window.starts_at,
+        Case.received_at < window.ends_at,
+        Case.kind == "complaint",
+        case_scope(actor),
+    )
+    if alert.problem_kind == "tag":
+        query = (
+            query.join(CaseTag, and_(CaseTag.case_id == Case.id, CaseTag.state == "accepted"))
+            .join(Tag, Tag.id == CaseTag.tag_id)
+            .where(Tag.code == alert.problem)
+        )
+    else:
+        query = query.where(
+            or_(
                 Case.subject.contains(alert.problem, autoescape=True),
                 Case.customer_words.contains(alert.problem, autoescape=True),
             )
-        if alert.product:
-            product = Case.product.contains(alert.product, autoescape=True)
-            condition = product if condition is None else and_(condition, product)
-    if tag_id is not None:
-        tagged = (
-            select(CaseTag.id)
-            .join(Tag, Tag.id == CaseTag.tag_id)
-            .where(
-                CaseTag.case_id == Case.id,
-                CaseTag.state == "accepted",
-                or_(Tag.id == tag_id, Tag.parent_id == tag_id),
-            )
-            .exists()
         )
-        condition = tagged if condition is None else and_(condition, tagged)
-    return condition
+    if alert.product:
+        query = query.where(Case.product.contains(alert.product, autoescape=True))
+    return int(db.session.scalar(query) or 0)
 
 
 def _effects(actor: User, period: Period) -> list[Effect]:
+    """The actions of held reviews of earlier periods, with the complaints of their category
+    (a category: its tags' complaints; a tag: its own) or of their surge's problem, in that
+    review's period and in this one. One pair of GROUP BYs per period looked at, one count
+    per surge-linked action and period."""
     earlier = db.session.execute(
         select(ReviewAction, ManagementReview)
         .join(ManagementReview, ManagementReview.id == ReviewAction.review_id)
         .where(ManagementReview.status == "held", ManagementReview.period_end < period.start)
         .order_by(ManagementReview.period_start.desc(), ReviewAction.id)
     ).all()
-    if not earlier:
-        return []
-    # One query: for each linked action, a conditional count in its review's period and in
-    # this one (a column pair per action).
-    columns, windows = [], []
+    counted: dict[Period, tuple[dict[int, int], dict[int, int]]] = {}
+
+    def count(action: ReviewAction, window: Period) -> int | None:
+        if action.surge_alert is not None:
+            return _alert_count(actor, action.surge_alert, window)
+        if action.tag is None:
+            return None
+        key = Period("custom", window.start, window.end)
+        if key not in counted:
+            counted[key] = _tag_counts(actor, window)
+        by_tag, by_category = counted[key]
+        if action.tag.parent_id is None:
+            return by_category.get(action.tag_id, 0)
+        return by_tag.get(action.tag_id, 0)
+
+    effects = []
     for action, review in earlier:
-        condition = _matches(action)
-        if condition is None:
-            continue
         then = of_review(review)
-        in_then = and_(Case.received_at >= then.starts_at, Case.received_at < then.ends_at)
-        in_now = and_(Case.received_at >= period.starts_at, Case.received_at < period.ends_at)
-        windows += [in_then, in_now]
-        columns += [
-            func.sum(case((and_(in_then, condition), 1), else_=0)),
-            func.sum(case((and_(in_now, condition), 1), else_=0)),
-        ]
-    counts: list = []
-    if columns:
-        counts = list(
-            db.session.execute(
-                select(*columns).where(Case.kind == "complaint", or_(*windows), case_scope(actor))
-            ).one()
-        )
-    effects, i = [], 0
-    for action, review in earlier:
-        before = after = None
-        if _matches(action) is not None:
-            before, after = int(counts[i] or 0), int(counts[i + 1] or 0)
-            i += 2
-        effects.append(Effect(action, review, of_review(review), before, after))
+        effects.append(Effect(action, review, then, count(action, then), count(action, period)))
     return effects
 
 
