@@ -19,6 +19,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import undefer
 
 from relq import access
 from relq.audit.services import record
@@ -26,8 +27,8 @@ from relq.cases.models import Case, Note
 from relq.cases.services import (
     CaseInput,
     CustomerInput,
+    DuplicateSubmission,
     add_note,
-    case_by_intake_token,
     create_case,
     transition_case,
 )
@@ -164,11 +165,11 @@ def remember_sent_message(case: Case, message_id: str) -> None:
     """Record the Message-ID of mail relq sends to the customer about `case` (without <>), so
     that the customer's reply, which names it in In-Reply-To, becomes a note on the case.
     Flushes, never commits; a Message-ID already known is left as it is."""
-    message_id = message_id.strip().strip("<>")
+    message_id = message_id.strip().strip("<>")[:255]
     if not message_id or db.session.get(CaseMessageId, message_id) is not None:
         return
-    with db.session.begin_nested():
-        db.session.add(CaseMessageId(message_id=message_id[:255], case_id=case.id))
+    db.session.add(CaseMessageId(message_id=message_id, case_id=case.id))
+    db.session.flush()
 
 
 def _case_answered(parsed: ParsedMail, actor: User) -> Case | None:
@@ -261,14 +262,12 @@ def process_message(message: InboundMessage, *, actor: User, limits: Limits | No
             )
         outcome = "note"
     else:
+        # The intake token makes the database itself refuse a second case for one message.
         token = "mail:" + hashlib.sha256(message.message_key.encode()).hexdigest()[:59]
-        earlier = case_by_intake_token(token)
-        if earlier is not None:  # a retry after a case was made: that case, not a second
-            case, outcome = earlier, "case"
-        else:
-            with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
-                no_subject = _("(no subject)")
-            subject = (parsed.subject or no_subject)[:MAX_SUBJECT]
+        with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+            no_subject = _("(no subject)")
+        subject = (parsed.subject or no_subject)[:MAX_SUBJECT]
+        try:
             case = create_case(
                 actor,
                 CaseInput(
@@ -281,7 +280,9 @@ def process_message(message: InboundMessage, *, actor: User, limits: Limits | No
                     customer=CustomerInput(name=parsed.from_name[:120], email=parsed.from_address),
                 ),
             )
-            outcome = "case"
+        except DuplicateSubmission as earlier:  # made before (a retry after a crash): that one
+            case = earlier.case
+        outcome = "case"
     _store_attachments(message, parsed, case, limits)
     remember_sent_message(case, parsed.message_id or message.message_key)
     message.status = "processed"
@@ -333,6 +334,7 @@ def claim_batch(size: int) -> list[InboundMessage]:
     PostgreSQL (skipping those another worker holds); SQLite's one writer needs no lock."""
     query = (
         select(InboundMessage)
+        .options(undefer(InboundMessage.raw))  # read now, in the same statement
         .where(InboundMessage.status == "received")
         .order_by(InboundMessage.id)
         .limit(size)
