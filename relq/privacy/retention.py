@@ -3,11 +3,11 @@
 A case's **free text** — the customer's words, the subject, the remedy asked for, notes, the
 departments' answers, handoff asks and messages, escalation decisions and comments, the
 compliment shared, the harassment record's facts and quotes, the survey comment, tag
-suggestions' words, the search index, and the same values inside its audit events and
-notifications — is replaced ("—" where a value is required, "" elsewhere). What counts stays:
-kind, channel, severity, status, every date, departments, tags, key phrases (themes), deadlines,
-escalation reasons, ratings and scores. The case is recorded in `case_anonymisations` (when,
-why, on whose request).
+suggestions' words, the search index, and the same values inside its audit events,
+notifications and the weekly digests' archive — is replaced ("—" where a value is required,
+"" elsewhere). What counts stays: kind, channel, severity, status, every date, departments,
+tags, key phrases (themes), deadlines, escalation reasons, ratings and scores. The case is
+recorded in `case_anonymisations` (when, why, on whose request).
 
 A customer's **contact data** (name, e-mail, phone) is emptied; the row stays, so repeat
 customers are still counted once, and is recorded in `customer_erasures`.
@@ -207,6 +207,7 @@ def anonymise_cases(
         )
     _redact_audit(ids)
     _redact_notifications(ids)
+    _redact_digests(ids)
     # Objects loaded earlier in this session hold the old text: they are read anew.
     session.expire_all()
     return len(ids)
@@ -254,6 +255,39 @@ def _redact_notifications(case_ids: list[int]) -> None:
             update(table)
             .where(table.c.id == bindparam("row_id"))
             .values(params=bindparam("new_params", type_=table.c.params.type)),
+            changes,
+        )
+
+
+def _redact_digests(case_ids: list[int]) -> None:
+    """The weekly digests' archive quotes cases (verbatims, observations, escalations' subjects)
+    beside their case_id: those of these cases are redacted (a snapshot otherwise never changes).
+    The archive is small (a row per week and scope), so it is read whole."""
+    table = _table("digest_snapshots")
+    if table is None:
+        return
+    wanted = set(case_ids)
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        if isinstance(value, dict):
+            if value.get("case_id") in wanted:
+                # In a digest "reason" is an escalation's code, never words.
+                value = _redact(value, keep_reason=True)
+            return {key: walk(item) for key, item in value.items()}
+        return value
+
+    changes = []
+    for row in db.session.execute(select(table.c.id, table.c.data)).all():
+        data = walk(row.data)
+        if data != row.data:
+            changes.append({"row_id": row.id, "new_data": data})
+    if changes:
+        db.session.execute(
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values(data=bindparam("new_data", type_=table.c.data.type)),
             changes,
         )
 

@@ -213,3 +213,42 @@ def test_anonymised_case_page_says_so(org, fixture_cases, login_as):
     page = login_as(org.operator).get(f"/cases/{old.id}").get_data(as_text=True)
     assert 'data-testid="anonymised-notice"' in page
     assert WORD not in page
+
+
+def test_digest_archive_and_notifications_lose_the_words(org, fixture_cases):
+    from relq.digest.models import DigestSnapshot
+    from relq.notify.models import Notification
+
+    old, recent, _open = fixture_cases
+    quote = {"case_id": old.id, "ref": "C-x", "text": f"{WORD}に髪の毛"}
+    kept = {"case_id": recent.id, "ref": "C-y", "text": f"{WORD}が冷たかった"}
+    with transaction():
+        db.session.add(
+            DigestSnapshot(
+                week="2023-W01",
+                scope="company",
+                data={"themes": {"themes": [{"label": "異物", "verbatims": [quote, kept]}]}},
+            )
+        )
+        mine = Notification(
+            user_id=org.lead_qa.id,
+            event="routed",
+            case_id=old.id,
+            params={"action": "route", "reason": f"{WORD}の件"},
+        )
+        db.session.add(mine)
+    mine_id = mine.id
+    with transaction():
+        retention_step(utcnow())
+    db.session.expire_all()
+    snapshot = db.session.scalar(select(DigestSnapshot))
+    verbatims = snapshot.data["themes"]["themes"][0]["verbatims"]
+    assert verbatims == [quote | {"text": "—"}, kept]
+    assert db.session.get(Notification, mine_id).params == {"action": "route", "reason": "—"}
+    # An escalation's reason is a code, and stays.
+    escalations = db.session.scalars(
+        select(Notification).where(
+            Notification.case_id == old.id, Notification.event == "escalation"
+        )
+    ).all()
+    assert all(n.params["reason"] != "—" for n in escalations)
