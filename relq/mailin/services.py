@@ -41,7 +41,7 @@ from relq.mailin.models import (
     InboundAttachment,
     InboundMessage,
 )
-from relq.mailin.parsing import ParsedMail, Unreadable, message_key, parse
+from relq.mailin.parsing import ParsedMail, Unreadable, header_lines, message_key, parse
 from relq.org.models import User
 
 log = logging.getLogger(__name__)
@@ -317,6 +317,14 @@ def mark_failed(message: InboundMessage, error: Exception) -> None:
     """Keep the message, failed, with why in words (for the admin's list). Flushes."""
     message.status = "failed"
     message.error = _error_words(error)
+    if not (message.subject or message.from_address):
+        # What the headers say, as far as they can be read, for the admin's list.
+        try:
+            heads = {name.lower(): value for name, value in header_lines(message.raw)}
+        except Exception:  # noqa: BLE001 (not even headers: the list shows a dash)
+            heads = {}
+        message.subject = heads.get("subject", "")[:MAX_SUBJECT]
+        message.from_address = heads.get("from", "")[:254]
     message.attempts += 1
     message.processed_at = utcnow()
     db.session.flush()

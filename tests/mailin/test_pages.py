@@ -29,6 +29,7 @@ def test_failed_messages_shown_escaped_retried_and_dismissed(intake, org, login_
     admin = login_as(org.admin)
     page = admin.get("/mail/").get_data(as_text=True)
     assert "the message has no From header" in page
+    assert "壊れた" in page  # its subject, read from what headers it has
     assert f"/mail/messages/{broken.id}" in page
     detail = admin.get(f"/mail/messages/{broken.id}").get_data(as_text=True)
     assert "broken@mail.example.jp" in detail
