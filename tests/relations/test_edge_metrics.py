@@ -126,6 +126,20 @@ def test_edge_metrics_against_the_hand_computed_fixture(org, session):
     assert found.typical_turnaround_minutes == pytest.approx((720 + 120) / 2)
 
 
+def test_a_one_week_period_compares_with_the_week_before_it(org, session):
+    """The week before a one-week period lies outside it: its handoffs count only as the
+    comparison, and an edge asked only then is not on the map."""
+    load_fixture(org)
+    session.commit()
+    found = relationship_map(Period(date(2026, 11, 23), 1))
+    assert [(e.requester_id, e.provider_id) for e in found.edges] == [(org.cs.id, org.qa.id)]
+    e = found.edge(org.cs.id, org.qa.id)
+    assert (e.handoffs, e.last_week, e.week_before) == (3, 3, 3)
+    # H4 waiting past due, of H4-H6; in the week before, H3 of H1-H3.
+    assert e.last_week_overdue_share == pytest.approx(0.5)
+    assert e.week_before_overdue_share == pytest.approx(1 / 3)
+
+
 def test_the_map_is_kept_until_a_handoff_changes(org, session):
     load_fixture(org)
     session.commit()
