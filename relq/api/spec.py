@@ -53,7 +53,8 @@ spec = SpecTree(
     description=(
         "Cases, notes, tags, departments, handoffs, escalations, themes, surges and eNPS "
         "results, as the token's user sees them. Authenticate with `Authorization: Bearer "
-        "<token>` (create one under 設定 → API トークン). Errors are RFC 9457 problem details."
+        "<token>` (create one on the page API トークン, /settings/api-tokens/). Errors are RFC "
+        "9457 problem details."
     ),
     openapi_version="3.1.0",
     before=refuse_invalid,
