@@ -18,7 +18,7 @@ from relq.db import db, transaction, utcnow
 from tests.api.helpers import ApiClient, make_token
 from tests.factories import make_case
 
-SECRET = re.compile(r'data-testid="token-secret">([^<]+)<')
+SECRET = re.compile(r'data-testid="token-secret">([^<]+)</textarea>')
 
 
 def _create_on_page(browser, name="連携", scope="read_write"):
