@@ -26,7 +26,8 @@ _SAME_EVENT = (
     "AND NEW.entity_type = OLD.entity_type AND NEW.entity_id = OLD.entity_id "
     "AND NEW.actor_id IS NOT DISTINCT FROM OLD.actor_id "
     "AND NEW.case_id IS NOT DISTINCT FROM OLD.case_id "
-    "AND OLD.case_id IN (SELECT case_id FROM case_anonymisations)"
+    # EXISTS by key: an IN over the whole table would be hashed anew for every row updated.
+    "AND EXISTS (SELECT 1 FROM case_anonymisations a WHERE a.case_id = OLD.case_id)"
 )
 
 

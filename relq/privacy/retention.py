@@ -338,7 +338,7 @@ def erase_customers(
 # ---- the clock's step ------------------------------------------------------------------------
 
 
-def cases_past_text_retention(now: datetime, limit: int = BATCH) -> list[int]:
+def cases_past_text_retention(now: datetime, limit: int = BATCH, after: int = 0) -> list[int]:
     """Closed cases untouched since before the text period, not yet anonymised, oldest id
     first. "Untouched" (updated_at) is never earlier than the closing, so nothing goes early."""
     days = current_policy().text_days
@@ -349,6 +349,7 @@ def cases_past_text_retention(now: datetime, limit: int = BATCH) -> list[int]:
         db.session.scalars(
             select(Case.id)
             .where(
+                Case.id > after,
                 Case.status == "closed",
                 Case.updated_at < cutoff,
                 not_(exists().where(CaseAnonymisation.case_id == Case.id)),
@@ -359,7 +360,9 @@ def cases_past_text_retention(now: datetime, limit: int = BATCH) -> list[int]:
     )
 
 
-def customers_past_contact_retention(now: datetime, limit: int = BATCH) -> list[int]:
+def customers_past_contact_retention(
+    now: datetime, limit: int = BATCH, after: int = 0
+) -> list[int]:
     """Customers not yet erased whose every case is closed and untouched since before the
     contact period (and who were recorded before it)."""
     days = current_policy().contact_days
@@ -374,6 +377,7 @@ def customers_past_contact_retention(now: datetime, limit: int = BATCH) -> list[
         db.session.scalars(
             select(Customer.id)
             .where(
+                Customer.id > after,
                 Customer.created_at < cutoff,
                 not_(recent_or_open),
                 not_(exists().where(CustomerErasure.customer_id == Customer.id)),
@@ -426,15 +430,24 @@ def drop_old_attachments(now: datetime, limit: int = BATCH) -> int:
     return len(rows)
 
 
-def retention_step(now: datetime, *, limit: int = BATCH) -> dict[str, int]:
+def retention_step(
+    now: datetime, *, limit: int = BATCH, cursor: dict[str, int] | None = None
+) -> dict[str, int]:
     """One batch of the retention job (the clock's step, in the tick's transaction): up to
     `limit` cases past the text period, `limit` customers past the contact period and `limit`
-    attachments past theirs. Idempotent; the next tick takes the next batch."""
-    case_ids = cases_past_text_retention(now, limit)
+    attachments past theirs. Idempotent; the next tick takes the next batch. `cursor` (the
+    last ids done, updated here) lets a run of many batches start each where the last ended
+    instead of passing over what is done again."""
+    cursor = cursor if cursor is not None else {}
+    case_ids = cases_past_text_retention(now, limit, after=cursor.get("case", 0))
     cases = anonymise_cases(case_ids, reason="retention", now=now)
-    customer_ids = customers_past_contact_retention(now, limit)
+    customer_ids = customers_past_contact_retention(now, limit, after=cursor.get("customer", 0))
     customers = erase_customers(customer_ids, reason="retention", now=now)
     attachments = drop_old_attachments(now, limit)
+    if case_ids:
+        cursor["case"] = case_ids[-1]
+    if customer_ids:
+        cursor["customer"] = customer_ids[-1]
     return {
         "cases_anonymised": cases,
         "customers_erased": customers,
@@ -449,9 +462,10 @@ def run_retention(
     from relq.db import transaction
 
     run = RetentionRun()
+    cursor: dict[str, int] = {}
     while True:
         with transaction():
-            done = retention_step(now or utcnow(), limit=limit)
+            done = retention_step(now or utcnow(), limit=limit, cursor=cursor)
         run.cases += done["cases_anonymised"]
         run.customers += done["customers_erased"]
         if progress is not None:
