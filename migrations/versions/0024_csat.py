@@ -54,12 +54,16 @@ def upgrade():
     sa.UniqueConstraint('case_id', name=op.f('uq_csat_surveys_case_id')),
     sa.UniqueConstraint('token_digest', name=op.f('uq_csat_surveys_token_digest'))
     )
-    op.create_index('ix_csat_surveys_week_start_department_id', 'csat_surveys', ['week_start', 'department_id', 'channel', 'state', 'score'], unique=False)
+    op.create_index('ix_csat_surveys_week_start_department_id', 'csat_surveys', ['week_start', 'department_id', 'channel', 'state', 'score', 'case_id'], unique=False)
+    op.create_index('ix_csat_surveys_sent_at_department_id', 'csat_surveys', ['sent_at', 'department_id', 'channel', 'state', 'score'], unique=False)
+    op.create_index('ix_csat_surveys_commented_answered_at', 'csat_surveys', ['answered_at'], unique=False, sqlite_where=sa.text("state = 'answered' AND comment <> ''"), postgresql_where=sa.text("state = 'answered' AND comment <> ''"))
     op.create_index('ix_csat_surveys_state_due_at', 'csat_surveys', ['state', 'due_at'], unique=False)
 
 
 def downgrade():
     op.drop_index('ix_csat_surveys_state_due_at', table_name='csat_surveys')
+    op.drop_index('ix_csat_surveys_commented_answered_at', table_name='csat_surveys')
+    op.drop_index('ix_csat_surveys_sent_at_department_id', table_name='csat_surveys')
     op.drop_index('ix_csat_surveys_week_start_department_id', table_name='csat_surveys')
     op.drop_table('csat_surveys')
     with op.batch_alter_table('customers', schema=None) as batch_op:

@@ -11,7 +11,17 @@ those of the case when it closed, so that the results do not move when a case is
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from relq.cases.models import Case
@@ -55,7 +65,8 @@ class CsatSurvey(db.Model):
             name="sent_has_link",
         ),
         CheckConstraint("attempts >= 0", name="attempts_counted"),
-        # The results read (week, department, channel, state, score) from this index alone.
+        # The results read (week, department, channel, state, score) from this index alone, and
+        # the case door (relq/csat/results.py) the case from it too.
         Index(
             "ix_csat_surveys_week_start_department_id",
             "week_start",
@@ -63,6 +74,23 @@ class CsatSurvey(db.Model):
             "channel",
             "state",
             "score",
+            "case_id",
+        ),
+        # satisfaction(start, end): a period in time, from this index alone.
+        Index(
+            "ix_csat_surveys_sent_at_department_id",
+            "sent_at",
+            "department_id",
+            "channel",
+            "state",
+            "score",
+        ),
+        # The newest comments, newest first: a walk that stops at the page's limit.
+        Index(
+            "ix_csat_surveys_commented_answered_at",
+            "answered_at",
+            sqlite_where=text("state = 'answered' AND comment <> ''"),
+            postgresql_where=text("state = 'answered' AND comment <> ''"),
         ),
         Index("ix_csat_surveys_state_due_at", "state", "due_at"),
     )
