@@ -64,6 +64,7 @@ class CorrectForm(RelqForm):
     name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
     email = StringField(_l("E-mail"), validators=[Optional(), Length(max=254), EMAIL])
     phone = StringField(_l("Phone"), validators=[Optional(), PHONE])
+    survey_opt_out = BooleanField(_l("Stop of use: no satisfaction surveys"))
     request_id = SelectField(_l("On request"), coerce=int, default=0)
 
 

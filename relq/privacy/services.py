@@ -121,6 +121,10 @@ def mask(value: str | None) -> str | None:
     return value[:1] + "***"
 
 
+def _masked(value: Any) -> Any:
+    return mask(value) if isinstance(value, str) else value
+
+
 def find_customers(actor: User, query: str) -> list[Customer]:
     """Customers whose e-mail or phone is the query, or whose name contains it (newest first,
     at most SEARCH_LIMIT). Raises NotAllowed or PrivacyError("query_too_short"/"_long").
@@ -271,6 +275,8 @@ class CorrectionInput:
     name: str
     email: str
     phone: str
+    # 利用停止: no more satisfaction surveys (the one use beyond answering the customer).
+    survey_opt_out: bool = False
 
 
 def correct_customer(
@@ -282,19 +288,20 @@ def correct_customer(
     _require(actor)
     if erasure_of(customer) is not None:
         raise Conflict("customer_erased")
-    new = {
+    new: dict[str, Any] = {
         "name": data.name.strip() or None,
         "email": unicodedata.normalize("NFKC", data.email).strip().lower() or None,
         "phone": normalise_phone(data.phone) or None,
+        "survey_opt_out": data.survey_opt_out,
     }
     changed = {k: v for k, v in new.items() if getattr(customer, k) != v}
     if not changed:
         return {}
-    before = {k: mask(getattr(customer, k)) for k in changed}
+    before = {k: _masked(getattr(customer, k)) for k in changed}
     for key, value in changed.items():
         setattr(customer, key, value)
     db.session.flush()
-    after = {k: mask(v) for k, v in changed.items()}
+    after = {k: _masked(v) for k, v in changed.items()}
     record(
         "privacy.customer_corrected",
         actor=actor,

@@ -227,7 +227,13 @@ def close_request(request_id: int):
 def correct(customer_id: int):
     found = services.get_customer(current_user, customer_id)
     if request.method == "GET":
-        form = CorrectForm(formdata=None, name=found.name, email=found.email, phone=found.phone)
+        form = CorrectForm(
+            formdata=None,
+            name=found.name,
+            email=found.email,
+            phone=found.phone,
+            survey_opt_out=found.survey_opt_out,
+        )
         if reads.shows_personal_data(found):
             reads.note_read(
                 current_user,
@@ -248,6 +254,7 @@ def correct(customer_id: int):
                     name=form.name.data or "",
                     email=form.email.data or "",
                     phone=form.phone.data or "",
+                    survey_opt_out=bool(form.survey_opt_out.data),
                 ),
                 request=_chosen_request(form, found),
             )

@@ -185,6 +185,23 @@ def test_correction_is_audited_masked(org, login_as, two_customers):
     assert event.before == {"name": "山***", "email": "t***@example.jp"}
     assert event.after == {"name": "山***", "email": "t***@example.jp", "request_id": request.id}
     assert "taro" not in json.dumps(event.before) + json.dumps(event.after)
+    # 利用停止: no more satisfaction surveys, audited as such.
+    stop = admin.post(
+        url,
+        {
+            "name": "山田 太朗",
+            "email": "taro.yamada@example.jp",
+            "phone": "09012345678",
+            "survey_opt_out": "y",
+            "request_id": "0",
+        },
+        token_from=url,
+    )
+    assert stop.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Customer, a.customer_id).survey_opt_out is True
+    last = db.session.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()).limit(1))
+    assert (last.action, last.after) == ("privacy.customer_corrected", {"survey_opt_out": True})
     bad = admin.post(
         url, {"name": "x" * 200, "email": "not-an-address", "request_id": "0"}, token_from=url
     )
