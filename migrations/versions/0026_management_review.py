@@ -1,4 +1,4 @@
-"""ISO 10002 management review: reviews, decisions and actions
+"""ISO 10002 management review: reviews, decisions and actions, and the packs' PDFs
 
 Revision ID: 0026
 Revises: 0025
@@ -67,9 +67,28 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_review_actions_review_id'), ['review_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_review_actions_owner_department_id'), ['owner_department_id'], unique=False)
         batch_op.create_index('ix_review_actions_status_due_on', ['status', 'due_on'], unique=False)
+    op.create_table('review_documents',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('review_id', sa.Integer(), nullable=False),
+    sa.Column('locale', sa.String(length=8), nullable=False),
+    sa.Column('status', sa.String(length=8), nullable=False),
+    sa.Column('requested_by_id', sa.Integer(), nullable=False),
+    sa.Column('requested_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('rendered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('topic_versions', sa.JSON(), nullable=False),
+    sa.Column('pdf', sa.LargeBinary(), nullable=True),
+    sa.Column('error', sa.String(length=200), nullable=False),
+    sa.CheckConstraint("status IN ('pending', 'ready', 'failed')", name=op.f('ck_review_documents_status_known')),
+    sa.CheckConstraint("status <> 'ready' OR pdf IS NOT NULL", name=op.f('ck_review_documents_ready_has_pdf')),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['users.id'], name=op.f('fk_review_documents_requested_by_id_users')),
+    sa.ForeignKeyConstraint(['review_id'], ['management_reviews.id'], name=op.f('fk_review_documents_review_id_management_reviews'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_review_documents')),
+    sa.UniqueConstraint('review_id', 'locale', name=op.f('uq_review_documents_review_id_locale'))
+    )
 
 
 def downgrade():
+    op.drop_table('review_documents')
     with op.batch_alter_table('review_actions', schema=None) as batch_op:
         batch_op.drop_index('ix_review_actions_status_due_on')
         batch_op.drop_index(batch_op.f('ix_review_actions_owner_department_id'))

@@ -11,7 +11,18 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from relq.db import UTCDateTime, db, utcnow
@@ -21,6 +32,7 @@ REVIEW_STATUSES = {"draft": _l("Draft"), "held": _l("Held")}
 # draft → held; a held review stays held (its minutes are the record).
 REVIEW_NEXT = {"draft": ("draft", "held"), "held": ("held",)}
 ACTION_STATUSES = {"open": _l("Open"), "done": _l("Done"), "cancelled": _l("Cancelled")}
+DOCUMENT_STATUSES = {"pending": _l("Being prepared"), "ready": _l("Ready"), "failed": _l("Failed")}
 PERIOD_KINDS = {
     "quarter": _l("Calendar quarter"),
     "fiscal_quarter": _l("Fiscal quarter (from April)"),
@@ -97,3 +109,29 @@ class ReviewAction(db.Model):
     owner_department: Mapped[Department] = relationship()
     tag = relationship("Tag")
     surge_alert = relationship("SurgeAlert")
+
+
+class ReviewDocument(db.Model):
+    """A review pack's PDF, rendered off the request path (relq.review.documents): one per review
+    and language, rendered again on request. `topic_versions` are relq.cache's topic versions
+    read before its figures were: while they are unchanged, the figures are too."""
+
+    __tablename__ = "review_documents"
+    __table_args__ = (
+        UniqueConstraint("review_id", "locale"),
+        CheckConstraint("status IN ('pending', 'ready', 'failed')", name="status_known"),
+        CheckConstraint("status <> 'ready' OR pdf IS NOT NULL", name="ready_has_pdf"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("management_reviews.id", ondelete="CASCADE"))
+    locale: Mapped[str] = mapped_column(String(8))
+    status: Mapped[str] = mapped_column(String(8), default="pending")
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
+    rendered_at = mapped_column(UTCDateTime, nullable=True)
+    topic_versions: Mapped[dict] = mapped_column(JSON, default=dict)
+    pdf: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    error: Mapped[str] = mapped_column(String(200), default="")
+
+    requested_by: Mapped[User] = relationship()

@@ -33,13 +33,19 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 
 from relq.access import case_scope, escalation_scope
-from relq.cases.models import CHANNELS, KINDS, Case
+from relq.cases.models import CHANNELS, KINDS, SEVERITIES, Case
 from relq.db import db, utcnow
 from relq.deadlines.models import DEADLINE_KINDS, DEFAULT_POLICIES, CaseDeadline, DeadlinePolicy
 from relq.escalations.models import OUTCOMES, REASONS, Escalation
 from relq.org.models import User
 from relq.relations.services import medians
-from relq.review.models import ManagementReview, ReviewAction
+from relq.review.models import (
+    ACTION_STATUSES,
+    PERIOD_KINDS,
+    REVIEW_STATUSES,
+    ManagementReview,
+    ReviewAction,
+)
 from relq.review.periods import Period, of_review
 from relq.tags.models import CaseTag, Tag
 from relq.themes.models import SurgeAlert
@@ -47,6 +53,17 @@ from relq.themes.models import SurgeAlert
 CURRENT, PREVIOUS = 1, 0
 DECISIONS_SHOWN = 15
 THEMES_SHOWN = 15
+# The pack's templates' words (page and PDF).
+WORDS = {
+    "REVIEW_STATUSES": REVIEW_STATUSES,
+    "ACTION_STATUSES": ACTION_STATUSES,
+    "PERIOD_KINDS": PERIOD_KINDS,
+    "CURRENT": CURRENT,
+    "PREVIOUS": PREVIOUS,
+    "DEADLINE_KINDS": DEADLINE_KINDS,
+    "SEVERITIES": SEVERITIES,
+    "OUTCOMES": OUTCOMES,
+}
 
 
 @dataclass(frozen=True)

@@ -1,47 +1,41 @@
 """The review pack as a PDF, through WeasyPrint (on the system's Pango), in the Japanese font
 the charts already ship (IPAexGothic from japanize-matplotlib, embedded as a subset), so the
 PDF has its glyphs, and its text can be selected and searched, on a machine without any CJK
-font.
-
-Kept: the PDF of a given HTML document, in a small in-process LRU keyed on the document's
-sha256. The document holds every figure of the pack (and the review's minutes), so a key
-cannot outlive its data: a changed figure is a different document, a different key. Nothing
-to invalidate, on any process (the same reasoning as relq.charts' caches).
-"""
+font. The charts go in as PNG (the same pictures as the page's SVG)."""
 
 from __future__ import annotations
 
-import hashlib
-import threading
-from collections import OrderedDict
+import base64
+
+from flask import render_template
 
 from relq.charts.render import FONT_PATH
-
-CACHE_SIZE = 16  # PDFs of ~100-300 kB
-_cache: OrderedDict[str, bytes] = OrderedDict()
-_lock = threading.Lock()
+from relq.review.charting import pack_charts
+from relq.review.models import ManagementReview
+from relq.review.pack import WORDS, Pack
 
 
 def font_url() -> str:
     return FONT_PATH.resolve().as_uri()
 
 
+def pack_html(review: ManagementReview, pack: Pack) -> str:
+    """The PDF's HTML document (rendered in the current request's or forced locale)."""
+    images = {
+        name: "data:image/png;base64," + base64.b64encode(chart.png()).decode()
+        for name, chart in pack_charts(pack).items()
+    }
+    return render_template(
+        "review/pack_pdf.html",
+        review=review,
+        pack=pack,
+        images=images,
+        font_url=font_url(),
+        **WORDS,
+    )
+
+
 def render_pdf(html: str) -> bytes:
-    key = hashlib.sha256(html.encode()).hexdigest()
-    with _lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
     from weasyprint import HTML  # imported when first needed: it loads Pango
 
-    pdf = HTML(string=html).write_pdf()
-    with _lock:
-        _cache[key] = pdf
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return pdf
-
-
-def forget() -> None:
-    with _lock:
-        _cache.clear()
+    return HTML(string=html).write_pdf()

@@ -4,25 +4,20 @@ review's actions. Thin views: load, call one service in a transaction, answer.""
 
 from __future__ import annotations
 
-import base64
-
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from relq.access import allow
-from relq.cases.models import SEVERITIES
+from relq.background import run_in_background
 from relq.db import transaction
-from relq.deadlines.models import DEADLINE_KINDS
 from relq.errors import Conflict, Invalid
-from relq.escalations.models import OUTCOMES
 from relq.i18n import locale_code
-from relq.review import periods, services
+from relq.review import documents, periods, services
 from relq.review.charting import pack_charts
 from relq.review.forms import ActionForm, NewReviewForm, ReviewForm
-from relq.review.models import ACTION_STATUSES, PERIOD_KINDS, REVIEW_STATUSES
-from relq.review.pack import CURRENT, PREVIOUS, review_pack
-from relq.review.pdf import font_url, render_pdf
+from relq.review.models import ACTION_STATUSES
+from relq.review.pack import WORDS, review_pack
 
 bp = Blueprint("review", __name__, url_prefix="/reviews")
 MANAGEMENT = ("executive", "admin")
@@ -38,16 +33,7 @@ INVALID_WORDS = {
 
 
 def _vocabulary() -> dict:
-    return {
-        "REVIEW_STATUSES": REVIEW_STATUSES,
-        "ACTION_STATUSES": ACTION_STATUSES,
-        "PERIOD_KINDS": PERIOD_KINDS,
-        "CURRENT": CURRENT,
-        "PREVIOUS": PREVIOUS,
-        "DEADLINE_KINDS": DEADLINE_KINDS,
-        "SEVERITIES": SEVERITIES,
-        "OUTCOMES": OUTCOMES,
-    }
+    return WORDS
 
 
 def _period(form: NewReviewForm) -> periods.Period:
@@ -98,11 +84,14 @@ def _pack(review):
 def detail(review_id: int):
     review = services.get_review(current_user, review_id)
     pack = _pack(review)
+    document = documents.document_of(review, locale_code())
     return render_template(
         "review/detail.html",
         review=review,
         pack=pack,
         charts=pack_charts(pack),
+        document=document,
+        is_current=document is not None and documents.is_current(document),
         **_vocabulary(),
     )
 
@@ -111,27 +100,30 @@ def detail(review_id: int):
 @allow(*MANAGEMENT)
 def pdf(review_id: int):
     review = services.get_review(current_user, review_id)
-    pack = _pack(review)
-    images = {
-        name: "data:image/png;base64," + base64.b64encode(chart.png()).decode()
-        for name, chart in pack_charts(pack).items()
-    }
-    html = render_template(
-        "review/pack_pdf.html",
-        review=review,
-        pack=pack,
-        images=images,
-        font_url=font_url(),
-        **_vocabulary(),
-    )
+    document = documents.document_of(review, locale_code())
+    if document is None or document.status != "ready":
+        flash(_("Prepare the PDF first."), "info")
+        return redirect(url_for("review.detail", review_id=review.id) + "#pdf")
     return Response(
-        render_pdf(html),
+        document.pdf,
         mimetype="application/pdf",
         headers={
             "Content-Disposition": f'inline; filename="management-review-{review.id}.pdf"',
             "Cache-Control": "private, no-store",
         },
     )
+
+
+@bp.post("/<int:review_id>/pdf")
+@allow(*MANAGEMENT)
+def request_pdf(review_id: int):
+    with transaction():
+        review = services.get_review(current_user, review_id)
+        documents.request_document(current_user, review, locale_code())
+    if not run_in_background(documents.render_pending_documents):
+        documents.render_pending_documents()  # no background work here: rendered now
+    flash(_("The PDF is being prepared; it appears here when it is ready."), "success")
+    return redirect(url_for("review.detail", review_id=review_id) + "#pdf")
 
 
 @bp.route("/<int:review_id>/edit", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ EXPECTED = {
     "review.index": MANAGEMENT,
     "review.detail": MANAGEMENT,
     "review.pdf": MANAGEMENT,
+    "review.request_pdf": MANAGEMENT,
     "review.edit": MANAGEMENT,
     "review.add_action": MANAGEMENT,
     "review.edit_action": MANAGEMENT,

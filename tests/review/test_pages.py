@@ -47,7 +47,12 @@ def test_pack_page_for_management_only(org, login_as, review):
 
 
 def test_pdf_has_extractable_japanese(org, login_as, review):
-    response = login_as(org.executive).get(f"/reviews/{review.id}/pdf")
+    c = login_as(org.executive)
+    url = f"/reviews/{review.id}/pdf"
+    # Not prepared yet: the page says so (GET renders nothing and writes nothing).
+    assert c.get(url).status_code == 302
+    assert c.post(url, {}, token_from=f"/reviews/{review.id}").status_code == 302
+    response = c.get(url)
     assert response.status_code == 200
     assert response.mimetype == "application/pdf"
     reader = PdfReader(io.BytesIO(response.data))
@@ -62,6 +67,16 @@ def test_pdf_has_extractable_japanese(org, login_as, review):
         for font in [font.get_object()]
     }
     assert any("IPAexGothic" in name for name in fonts), fonts
+    page = c.get(f"/reviews/{review.id}").get_data(as_text=True)
+    assert "PDF を開く" in page and "変わりました" not in page
+    # A change to the figures' data (a new case in the quarter) makes the stored PDF out of date.
+    from tests.review.fixture import jst, neutral_case
+
+    neutral_case(org, received_at=jst(2026, 5, 5, 10))
+    db.session.commit()
+    page = c.get(f"/reviews/{review.id}").get_data(as_text=True)
+    assert "変わりました" in page
+    assert c.get(url).data == response.data  # still served, as prepared
 
 
 def test_new_review_for_a_quarter_and_bad_periods(org, login_as):

@@ -34,6 +34,7 @@ def test_the_demo_quarter_prints(app, login_as):
     page = c.get(f"/reviews/{draft.id}")
     assert page.status_code == 200
     assert "KT-200 の蓋ロックの不具合" in page.get_data(as_text=True)
+    c.post(f"/reviews/{draft.id}/pdf", {}, token_from=f"/reviews/{draft.id}")
     pdf = c.get(f"/reviews/{draft.id}/pdf")
     assert pdf.status_code == 200
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.data)).pages)
