@@ -17,8 +17,9 @@ then times, as an executive:
   max of --reps runs;
 - the page (the view: figures, SVG charts, template): median of --reps (charts cached after the
   first run, as on a live server: the same figures give the same charts);
-- the PDF: the first (nothing cached: PNG charts and WeasyPrint), then the median of --reps with
-  the PDF cache emptied (charts cached), and from the PDF cache.
+- the PDF job (relq.review.documents: asked for, then rendered as the background job does it:
+  figures, PNG charts, WeasyPrint, stored): the first (PNG charts drawn), then the median of
+  --reps; and the stored PDF served by GET.
 
     .venv/bin/python bench/review_bench.py [--db sqlite|postgresql|both] [--n 1000000]
         [--reps 5] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
@@ -332,8 +333,9 @@ def run(url: str, args) -> dict:
     from relq.cases.models import Case
     from relq.db import db, transaction, utcnow
     from relq.org.models import User
-    from relq.review import pdf as review_pdf
     from relq.review import views
+    from relq.review.documents import render_pending_documents, request_document
+    from relq.review.models import ManagementReview
     from relq.review.pack import CURRENT, review_pack
     from relq.review.periods import last_complete_quarter
     from relq.review.services import (
@@ -391,12 +393,22 @@ def run(url: str, args) -> dict:
 
         call(views.detail)  # charts drawn once (cached by their inputs from then on)
         results["page"] = _timed(lambda: call(views.detail), args.reps)
-        review_pdf.forget()
+
+        def render() -> None:
+            with transaction():
+                request_document(
+                    db.session.get(User, made["executive"]),
+                    db.session.get(ManagementReview, review_id),
+                    "ja",
+                )
+            render_pending_documents()
+
         start = time.perf_counter()
-        document = call(views.pdf)
+        render()  # the PNG charts drawn for the first time
         results["pdf_first"] = time.perf_counter() - start
+        results["pdf"] = _timed(render, args.reps)
+        document = call(views.pdf)
         results["pdf_kb"] = len(document.get_data()) / 1024
-        results["pdf"] = _timed(lambda: call(views.pdf), args.reps, before=review_pdf.forget)
         results["pdf_cached"] = _timed(lambda: call(views.pdf), args.reps)
         db.session.remove()
         db.engine.dispose()
@@ -409,16 +421,18 @@ def _report(name: str, r: dict, args) -> None:
     print(f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (2 cores, shared)")
     print(f"seeded in {r['seed_s']:.0f} s; pack check: {r['check'][0]:,} received, "
           f"resolution on time {r['check'][1]:.1f} %")  # fmt: skip
-    print(f"{'what':<34}{'median s':>10}{'max s':>10}")
+    print(f"{'what':<38}{'median s':>10}{'max s':>10}")
     for label, key in (
         ("figures (SQL aggregates)", "figures"),
         ("page (figures + SVG + template)", "page"),
-        ("PDF (figures + PNG + WeasyPrint)", "pdf"),
-        ("PDF from its cache", "pdf_cached"),
+        ("PDF job (figures + PNG + WeasyPrint)", "pdf"),
+        ("PDF served once prepared", "pdf_cached"),
     ):
         median, worst = r[key]
-        print(f"{label:<34}{median:>10.3f}{worst:>10.3f}")
-    print(f"{'PDF, first (nothing cached)':<34}{r['pdf_first']:>10.3f}   ({r['pdf_kb']:.0f} kB)")
+        print(f"{label:<38}{median:>10.3f}{worst:>10.3f}")
+    print(
+        f"{'PDF job, first (PNG charts drawn)':<38}{r['pdf_first']:>10.3f}   ({r['pdf_kb']:.0f} kB)"
+    )
 
 
 def main() -> None:
