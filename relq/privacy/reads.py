@@ -37,6 +37,11 @@ def note_read(
 ) -> None:
     try:
         with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                # Do not wait for the WAL to reach the disk (SQLite's WAL mode with synchronous
+                # NORMAL does not either): a crash may lose the last instant's reads, never
+                # make the database inconsistent, and the page does not wait for an fsync.
+                connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
             connection.execute(
                 insert(PersonalDataRead.__table__).values(
                     at=utcnow(),
