@@ -35,6 +35,7 @@ from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from relq.access import case_scope, escalation_scope
 from relq.cases.models import CHANNELS, KINDS, SEVERITIES, Case
 from relq.db import db, utcnow
+from relq.deadlines.calendar import OFFICE_TZ
 from relq.deadlines.models import DEADLINE_KINDS, DEFAULT_POLICIES, CaseDeadline, DeadlinePolicy
 from relq.escalations.models import OUTCOMES, REASONS, Escalation
 from relq.org.models import User
@@ -141,13 +142,16 @@ class Effect:
     before_period: Period
     before: int | None  # complaints of the action's category/theme then (None: nothing linked)
     after: int | None  # and in this period
+    before_days: int  # the days of each period that have passed (a period may be running)
+    after_days: int
 
     @property
     def before_per_30_days(self) -> float | None:
-        return None if self.before is None else 30.0 * self.before / self.before_period.days
+        return None if self.before is None else 30.0 * self.before / max(self.before_days, 1)
 
-    def after_per_30_days(self, period: Period) -> float | None:
-        return None if self.after is None else 30.0 * self.after / period.days
+    @property
+    def after_per_30_days(self) -> float | None:
+        return None if self.after is None else 30.0 * self.after / max(self.after_days, 1)
 
 
 @dataclass
@@ -388,8 +392,6 @@ def _escalations(actor: User, period: Period, previous: Period):
         .order_by(E.closed_at.desc(), E.id.desc())
         .limit(DECISIONS_SHOWN)
     ).all()
-    from relq.deadlines.calendar import OFFICE_TZ
-
     decisions = [
         Decision(
             r.id,
@@ -518,7 +520,7 @@ def _alert_count(actor: User, alert: SurgeAlert, window: Period) -> int:
     return int(db.session.scalar(query) or 0)
 
 
-def _effects(actor: User, period: Period) -> list[Effect]:
+def _effects(actor: User, period: Period, today) -> list[Effect]:
     """The actions of held reviews of earlier periods, with the complaints of their category
     (a category: its tags' complaints; a tag: its own) or of their surge's problem, in that
     review's period and in this one. One pair of GROUP BYs per period looked at, one count
@@ -547,7 +549,17 @@ def _effects(actor: User, period: Period) -> list[Effect]:
     effects = []
     for action, review in earlier:
         then = of_review(review)
-        effects.append(Effect(action, review, then, count(action, then), count(action, period)))
+        effects.append(
+            Effect(
+                action,
+                review,
+                then,
+                count(action, then),
+                count(action, period),
+                then.days_until(today),
+                period.days_until(today),
+            )
+        )
     return effects
 
 
@@ -576,5 +588,5 @@ def review_pack(
         escalations_by_outcome=by_outcome,
         decisions=decisions,
         themes=_themes(actor, period, previous),
-        effects=_effects(actor, period),
+        effects=_effects(actor, period, now.astimezone(OFFICE_TZ).date()),
     )

@@ -43,6 +43,10 @@ class Period:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
+    def days_until(self, today: date) -> int:
+        """The days of the period up to `today` (included): all of them once it is over."""
+        return max((min(self.end, today) - self.start).days + 1, 0)
+
     def previous(self) -> Period:
         """The period just before: the quarter before, or as many days before a custom one."""
         if self.kind in ("quarter", "fiscal_quarter"):

@@ -141,7 +141,7 @@ def test_effectiveness_of_an_earlier_action(org, session):
     first = effects[0]
     assert (first.before, first.after) == (1, 2)  # q1a, then q2a and q2b (q3a is July)
     assert first.before_per_30_days == pytest.approx(30 / 90)
-    assert first.after_per_30_days(Q2) == pytest.approx(60 / 91)
+    assert first.after_per_30_days == pytest.approx(60 / 91)
     assert (effects[1].before, effects[1].after) == (None, None)
     # The pack of the earlier quarter itself does not read its own actions back.
     assert review_pack(org.executive, q1).effects == []
@@ -162,3 +162,6 @@ def test_fiscal_quarters_and_previous_periods():
     )
     assert periods.last_complete_quarter(date(2026, 12, 3)) == periods.quarter_number(2026, 3)
     assert Q2.starts_at.isoformat() == "2026-03-31T15:00:00+00:00"
+    # A running period counts the days passed (per-30-day rates of a quarter in progress).
+    assert (Q2.days_until(date(2026, 5, 1)), Q2.days_until(date(2026, 12, 3))) == (31, 91)
+    assert Q2.days_until(date(2026, 3, 1)) == 0
