@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from relq.api.models import ApiRateWindow
-from relq.db import db
+from relq.db import db, transaction
 
 PERIODS = {"second": 1, "minute": 60, "hour": 3600}
 RATE = re.compile(r"^\s*(\d{1,7})\s*/\s*(second|minute|hour)\s*$")
@@ -53,7 +53,9 @@ def _redis():
     if found is None:
         import redis
 
-        found = redis.Redis.from_url(current_app.config["REDIS_URL"])
+        found = redis.Redis.from_url(
+            current_app.config["REDIS_URL"], socket_connect_timeout=0.5, socket_timeout=0.5
+        )
         current_app.extensions["relq_api_redis"] = found
     return found
 
@@ -66,15 +68,30 @@ def hit(token_id: int, token_key: str, now: float | None = None) -> Verdict:
     now = time.time() if now is None else now
     window = int(now // rate.period_s) * rate.period_s
     if current_app.config.get("REDIS_URL"):
-        key = f"relq:api-rate:{token_key}:{window}"
-        pipe = _redis().pipeline()
-        pipe.incr(key)
-        pipe.expire(key, rate.period_s * 2)
-        count = int(pipe.execute()[0])
+        count = _redis_hit(token_id, token_key, window, rate.period_s)
     else:
         count = _database_hit(token_id, window)
     retry = max(1, math.ceil(window + rate.period_s - now))
     return Verdict(count <= rate.limit, rate.limit, max(0, rate.limit - count), retry)
+
+
+def _redis_hit(token_id: int, token_key: str, window: int, period_s: int) -> int:
+    """The count on Redis; while Redis cannot be reached, in the database (which every node
+    shares too), so that an outage of Redis neither stops the API nor lifts its limit."""
+    import redis
+
+    key = f"relq:api-rate:{token_key}:{window}"
+    try:
+        pipe = _redis().pipeline()
+        pipe.incr(key)
+        pipe.expire(key, period_s * 2)
+        return int(pipe.execute()[0])
+    except redis.exceptions.RedisError as error:
+        current_app.logger.warning(
+            "API rate counter: Redis unreachable (%s), using the database", error
+        )
+        with transaction():
+            return _database_hit(token_id, window)
 
 
 def _database_hit(token_id: int, window: int) -> int:

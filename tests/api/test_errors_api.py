@@ -168,3 +168,21 @@ def test_429_on_redis_shared_by_two_app_instances(db_url, org, session):
     from relq.api.models import ApiRateWindow
 
     assert session.scalar(sa.select(sa.func.count()).select_from(ApiRateWindow)) == 0
+
+
+def test_without_redis_the_count_falls_back_to_the_database(db_url, org, session):
+    """REDIS_URL set but Redis down: the API still answers, and still limits (in the DB)."""
+    import config as settings
+    from relq.api.models import ApiRateWindow
+
+    class RedisDown(settings.TestConfig):
+        SQLALCHEMY_DATABASE_URI = db_url
+        API_RATE = "2/hour"
+        REDIS_URL = "redis://127.0.0.1:1/0"
+
+    app = create_app(RedisDown)
+    secret = make_token(org.operator)
+    with app.app_context():
+        statuses = [ApiClient(app, secret).get("/api/v1/me").status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    assert session.scalar(sa.select(ApiRateWindow.hits)) == 3
