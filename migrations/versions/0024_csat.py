@@ -46,7 +46,7 @@ def upgrade():
     sa.CheckConstraint("language IN ('ja', 'en')", name=op.f('ck_csat_surveys_language_known')),
     sa.CheckConstraint('score IS NULL OR score BETWEEN 1 AND 5', name=op.f('ck_csat_surveys_score_range')),
     sa.CheckConstraint("(state = 'answered') = (score IS NOT NULL)", name=op.f('ck_csat_surveys_answered_has_score')),
-    sa.CheckConstraint("state NOT IN ('sent', 'answered') OR (token_digest IS NOT NULL AND sent_at IS NOT NULL AND expires_at IS NOT NULL AND week_start IS NOT NULL)", name=op.f('ck_csat_surveys_sent_has_link')),
+    sa.CheckConstraint("(state IN ('sent', 'answered')) = (token_digest IS NOT NULL AND sent_at IS NOT NULL AND expires_at IS NOT NULL AND week_start IS NOT NULL)", name=op.f('ck_csat_surveys_sent_has_link')),
     sa.CheckConstraint('attempts >= 0', name=op.f('ck_csat_surveys_attempts_counted')),
     sa.ForeignKeyConstraint(['case_id'], ['cases.id'], name=op.f('fk_csat_surveys_case_id_cases')),
     sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_csat_surveys_department_id_departments')),

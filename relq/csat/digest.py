@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from relq.cases.models import Case
 from relq.csat.models import CsatSurvey
-from relq.csat.results import SENT_STATES, SatisfactionRow, combine, figure_columns, row_of
+from relq.csat.results import SatisfactionRow, combine, figure_columns, row_of
 from relq.db import db
 from relq.digest.scope import BASELINE_WEEKS, DigestScope, department_names
 
@@ -35,8 +35,7 @@ def section(scope: DigestScope) -> dict[str, Any]:
         .join(Case, Case.id == CsatSurvey.case_id)
         .where(
             scope.cases(),
-            CsatSurvey.state.in_(SENT_STATES),
-            CsatSurvey.week_start >= first,
+            CsatSurvey.week_start >= first,  # only sent surveys have a week
             CsatSurvey.week_start <= monday,
         )
         .group_by(CsatSurvey.week_start, CsatSurvey.department_id, CsatSurvey.channel)

@@ -58,10 +58,11 @@ class CsatSurvey(db.Model):
         CheckConstraint("language IN ('ja', 'en')", name="language_known"),
         CheckConstraint("score IS NULL OR score BETWEEN 1 AND 5", name="score_range"),
         CheckConstraint("(state = 'answered') = (score IS NOT NULL)", name="answered_has_score"),
+        # Sent (or answered) exactly when it has its link's digest, its sending time and week
+        # and its expiry: the results count sent surveys by their week or time alone.
         CheckConstraint(
-            "state NOT IN ('sent', 'answered') OR "
-            "(token_digest IS NOT NULL AND sent_at IS NOT NULL AND expires_at IS NOT NULL "
-            "AND week_start IS NOT NULL)",
+            "(state IN ('sent', 'answered')) = (token_digest IS NOT NULL AND sent_at IS NOT NULL "
+            "AND expires_at IS NOT NULL AND week_start IS NOT NULL)",
             name="sent_has_link",
         ),
         CheckConstraint("attempts >= 0", name="attempts_counted"),
