@@ -30,6 +30,7 @@ from relq.api.schemas import (
     TransitionIn,
 )
 from relq.api.spec import FieldsRefused, answers, spec
+from relq.audit.models import AuditEvent
 from relq.cache import kept
 from relq.cases.listing import CASE_LIST_TOPICS, CaseRow, export_query, next_clocks
 from relq.cases.models import OPEN_STATUSES, TRANSITIONS, Case, Note
@@ -45,7 +46,7 @@ from relq.cases.services import (
     update_case,
 )
 from relq.db import db, statement_key, transaction, utcnow
-from relq.errors import NotFound
+from relq.errors import Invalid, NotFound
 from relq.org.models import User
 from relq.tags.models import CaseTag, Tag
 
@@ -207,8 +208,9 @@ def _intake_token(key: str | None) -> str:
 def create(json: CaseCreate):
     """Log a case, as the intake form does (your department takes it in).
 
-    Send an `Idempotency-Key` header to retry safely: the same key answers the case the first
-    request made (200) instead of making another (201)."""
+    Send an `Idempotency-Key` header to retry safely: the same key with the same body answers
+    the case the first request made (200) instead of making another (201); the same key with
+    another body is refused (422)."""
     token = _intake_token(request.headers.get("Idempotency-Key"))
     customer = json.customer or None
     data = CaseInput(
@@ -233,13 +235,56 @@ def create(json: CaseCreate):
         with transaction():
             case_id = create_case(current_user, data).id
     except DuplicateSubmission as duplicate:
-        return _detail(_case_or_404(duplicate.case.id)), 200
+        return _replay(duplicate.case.id, json)
     except IntegrityError:
         first = case_by_intake_token(token)  # the same key at the very same moment
         if first is None:
             raise
-        return _detail(_case_or_404(first.id)), 200
+        return _replay(first.id, json)
     return _detail(_case_or_404(case_id)), 201, {"Location": f"/api/v1/cases/{case_id}"}
+
+
+class KeyReused(Invalid):
+    """The Idempotency-Key names a case made from another request."""
+
+    def __init__(self):
+        super().__init__("idempotency_key_reused")
+        self.errors = [
+            {
+                "loc": ["header", "Idempotency-Key"],
+                "msg": "used for another request",
+                "type": "reused",
+            }
+        ]
+
+
+# What a retry must repeat: the fields the case was logged with (its creation's audit event).
+_REPLAYED = (
+    "kind",
+    "channel",
+    "subject",
+    "customer_words",
+    "product",
+    "remedy_requested",
+    "severity",
+)
+
+
+def _replay(case_id: int, json: CaseCreate):
+    """The case a retried request made (200), or 422 when the key came with another body."""
+    logged = (
+        db.session.scalar(
+            select(AuditEvent.after).where(
+                AuditEvent.case_id == case_id, AuditEvent.action == "case.created"
+            )
+        )
+        or {}
+    )
+    sent = {name: getattr(json, name) for name in _REPLAYED}
+    sent = {k: v.strip() if isinstance(v, str) else v for k, v in sent.items()}
+    if any(logged.get(name) != value for name, value in sent.items()):
+        raise KeyReused()
+    return _detail(_case_or_404(case_id)), 200
 
 
 @bp.patch("/cases/<int:case_id>")

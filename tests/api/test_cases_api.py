@@ -126,6 +126,11 @@ def test_create_goes_through_intake_and_an_idempotency_key_makes_one_case(app, o
     retried = api.post("/api/v1/cases", NEW_CASE, headers={"Idempotency-Key": "cti-call-881"})
     assert retried.status_code == 200
     assert retried.get_json()["id"] == body["id"]
+    # The same key with another body is not a retry: refused, nothing made.
+    reused = api.post(
+        "/api/v1/cases", NEW_CASE | {"subject": "別件"}, headers={"Idempotency-Key": "cti-call-881"}
+    )
+    assert reused.status_code == 422 and reused.get_json()["code"] == "idempotency_key_reused"
     assert session.scalar(sa.select(sa.func.count()).select_from(Case)) == 1
     # The observation became a note, as from the intake form.
     notes = api.get(f"/api/v1/cases/{body['id']}/notes").get_json()["items"]
