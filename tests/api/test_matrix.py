@@ -109,3 +109,38 @@ def test_a_session_cookie_alone_is_refused(app, org, session, login_as):
     assert response.mimetype == "application/problem+json"
     posted = browser.http.post("/api/v1/cases", json=BODIES["api.v1.cases.create"])
     assert posted.status_code == 401
+
+
+def test_get_with_a_token_changes_no_state(app, org, session):
+    """Every GET of the API, by every role's token, leaves every table as it was, but the
+    token's own bookkeeping: its rate counter and when it was last used."""
+    import sqlalchemy as sa
+
+    from relq.db import db
+
+    values = _setting(app, org, session)
+    clients = [ApiClient(app, make_token(user)) for user in _actors(org).values()]
+    bookkeeping = {"api_rate_windows", "api_tokens", "login_sessions"}
+
+    def snapshot():
+        counts = {
+            t.name: db.session.scalar(sa.select(sa.func.count()).select_from(t))
+            for t in db.metadata.sorted_tables
+            if t.name not in bookkeeping
+        }
+        versions = db.session.execute(sa.text("SELECT id, version FROM cases ORDER BY id")).all()
+        return counts, [tuple(v) for v in versions]
+
+    db.session.rollback()
+    before = snapshot()
+    called = 0
+    for endpoint, method in ROUTES:
+        if method != "GET":
+            continue
+        url = _url(app, endpoint, values)
+        for client in clients:
+            client.get(url)
+            called += 1
+    db.session.rollback()
+    assert called >= 6 * 10
+    assert snapshot() == before
