@@ -79,7 +79,7 @@ def _check_body() -> None:
     request.get_data(cache=True)  # a chunked body past the limit: 413 here
     try:
         request.get_json()
-    except BadRequest:
+    except (BadRequest, RecursionError):  # (nesting deeper than Python's parser goes)
         raise BadRequest("The body is not valid JSON (UTF-8).") from None
 
 

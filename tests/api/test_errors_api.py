@@ -186,3 +186,12 @@ def test_without_redis_the_count_falls_back_to_the_database(db_url, org, session
         statuses = [ApiClient(app, secret).get("/api/v1/me").status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
     assert session.scalar(sa.select(ApiRateWindow.hits)) == 3
+
+
+def test_deeply_nested_json_is_400_not_a_crash(app, org, session):
+    api = ApiClient(app, make_token(org.operator))
+    nested = b"[" * 30000 + b"]" * 30000  # 60 kB, under the size limit
+    _problem(
+        api.post("/api/v1/cases", raw=nested, headers={"Content-Type": "application/json"}), 400
+    )
+    _no_case_saved(session)
