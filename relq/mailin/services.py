@@ -18,6 +18,8 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import undefer
 
@@ -46,6 +48,7 @@ from relq.org.models import User
 
 log = logging.getLogger(__name__)
 
+_INSERT = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
 SUBJECT_REF = re.compile(r"\bC-(\d{4})-(\d{1,9})\b", re.IGNORECASE)
 MAX_SUBJECT = 200
 # A date the sender's clock claims further from our own than this is not believed.
@@ -125,8 +128,7 @@ def receive_message(raw: bytes, *, source: str) -> InboundMessage:
     """Store one message as it arrived, before anything is read from it. The same Message-ID
     (or, without one, the same bytes) a second time returns the first record: one record,
     one case. Raises MessageTooLarge past MAILIN_MAX_MESSAGE_BYTES, ValueError for an unknown
-    source. Flushes (inside a savepoint, so a concurrent twin does not undo the caller's
-    transaction), never commits."""
+    source. Writes at once (one INSERT ... ON CONFLICT DO NOTHING), never commits."""
     if source not in SOURCES:
         raise ValueError(f"unknown mail source {source!r}")
     if not isinstance(raw, bytes | bytearray):
@@ -135,30 +137,28 @@ def receive_message(raw: bytes, *, source: str) -> InboundMessage:
     if len(raw) > limit:
         raise MessageTooLarge(len(raw), limit)
     key = message_key(bytes(raw))
-    existing = db.session.scalar(select(InboundMessage).where(InboundMessage.message_key == key))
-    if existing is not None:
-        return existing
-    message = InboundMessage(
-        message_key=key,
-        source=source,
-        raw=bytes(raw),
-        size=len(raw),
-        status="received",
-        error="",
-        attempts=0,
-        received_at=utcnow(),
-        subject="",
-        from_address="",
+    # One statement: the database's UNIQUE key decides, also against a concurrent twin
+    # (a read first and an insert after would race it, and cost two round trips more).
+    insert = _INSERT[db.session.get_bind().dialect.name](InboundMessage)
+    stored = db.session.scalar(
+        insert.values(
+            message_key=key,
+            source=source,
+            raw=bytes(raw),
+            size=len(raw),
+            status="received",
+            error="",
+            attempts=0,
+            received_at=utcnow(),
+            subject="",
+            from_address="",
+        )
+        .on_conflict_do_nothing(index_elements=["message_key"])
+        .returning(InboundMessage)
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(message)
-    except IntegrityError:  # stored meanwhile by another process: that one is the record
-        found = db.session.scalar(select(InboundMessage).where(InboundMessage.message_key == key))
-        if found is None:
-            raise
-        return found
-    return message
+    if stored is None:  # stored before (or meanwhile, by another process): that is the record
+        stored = db.session.scalar(select(InboundMessage).where(InboundMessage.message_key == key))
+    return stored
 
 
 def remember_sent_message(case: Case, message_id: str) -> None:
