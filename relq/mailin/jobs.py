@@ -74,10 +74,13 @@ def mail_job() -> None:
             except Exception:  # the next tick polls again; what was stored is kept
                 log.exception("IMAP polling failed")
                 db.session.rollback()
-        process_waiting()
+        try:
+            process_waiting()
+        except Exception:  # the messages stay received: the next tick goes on with them
+            log.exception("processing incoming mail failed")
+            db.session.rollback()
     finally:
         _running.release()
-        db.session.remove()
 
 
 def process_waiting(*, limit: int | None = None, progress=None) -> dict[str, int]:
