@@ -7,8 +7,8 @@ from flask_babel import lazy_gettext as _l
 from relq.capability import Capability
 from relq.cases.panels import Panel
 from relq.mailin import jobs, views
+from relq.mailin.failed import can_manage_inbound_mail
 from relq.mailin.models import OUTCOMES, STATUSES
-from relq.mailin.services import can_manage_inbound_mail
 from relq.nav import NavItem
 
 CAPABILITY = Capability(

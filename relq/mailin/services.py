@@ -3,7 +3,8 @@
 `receive_message` stores the raw bytes once per Message-ID (or digest); `process_message`
 reads one stored message into a new case (through `relq.cases.services.create_case`) or a
 note on the case it answers; what cannot be read is kept as failed, with the reason in words,
-for an admin to retry or dismiss. Services flush and never commit.
+for an admin to retry or dismiss (relq/mailin/failed.py); attachments are reached through
+their case (relq/mailin/attachments.py). Services flush and never commit.
 """
 
 from __future__ import annotations
@@ -35,9 +36,8 @@ from relq.cases.services import (
     transition_case,
 )
 from relq.db import db, utcnow
-from relq.errors import Conflict, Invalid, NotAllowed, NotFound
+from relq.errors import Conflict, Invalid
 from relq.mailin.models import (
-    RETRYABLE,
     SOURCES,
     CaseMessageId,
     InboundAttachment,
@@ -53,22 +53,6 @@ SUBJECT_REF = re.compile(r"\bC-(\d{4})-(\d{1,9})\b", re.IGNORECASE)
 MAX_SUBJECT = 200
 # A date the sender's clock claims further from our own than this is not believed.
 CLOCK_TRUST = timedelta(days=30)
-# Content types a browser may be told as they are; anything else is application/octet-stream.
-SAFE_CONTENT_TYPES = frozenset(
-    {
-        "application/pdf",
-        "image/png",
-        "image/jpeg",
-        "image/gif",
-        "text/plain",
-        "text/csv",
-        "application/zip",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/msword",
-        "application/vnd.ms-excel",
-    }
-)
 
 
 class IntakeUserInvalid(Invalid):
@@ -374,147 +358,3 @@ def waiting_count() -> int:
     return db.session.scalar(
         select(func.count()).select_from(InboundMessage).where(InboundMessage.status == "received")
     )
-
-
-# ---- the admin's side --------------------------------------------------------------------
-
-
-def message_for_admin(message_id: int, actor: User) -> InboundMessage:
-    """A stored message, for an admin. Raises NotAllowed, NotFound."""
-    if not can_manage_inbound_mail(actor):
-        raise NotAllowed("mail")
-    message = db.session.get(InboundMessage, message_id)
-    if message is None:
-        raise NotFound("inbound_message")
-    return message
-
-
-def retry_message(message: InboundMessage, *, actor: User) -> InboundMessage:
-    """Put a failed message back in the queue (the clock or the worker processes it again).
-    Raises NotAllowed, or Conflict when it is not failed (processed or dismissed meanwhile)."""
-    if not can_manage_inbound_mail(actor):
-        raise NotAllowed("mail")
-    if message.status not in RETRYABLE:
-        raise Conflict("mail_not_failed", message.status)
-    before = {"status": message.status}
-    message.status = "received"
-    db.session.flush()
-    record(
-        "mail.retried",
-        actor=actor,
-        entity_type="inbound_message",
-        entity_id=message.id,
-        before=before,
-        after={"status": "received"},
-    )
-    return message
-
-
-def dismiss_message(message: InboundMessage, *, actor: User) -> InboundMessage:
-    """Mark a failed message as seen and not wanted (spam, a bounce); it stays stored.
-    Raises NotAllowed, or Conflict when it is not failed."""
-    if not can_manage_inbound_mail(actor):
-        raise NotAllowed("mail")
-    if message.status not in RETRYABLE:
-        raise Conflict("mail_not_failed", message.status)
-    message.status = "dismissed"
-    db.session.flush()
-    record(
-        "mail.dismissed",
-        actor=actor,
-        entity_type="inbound_message",
-        entity_id=message.id,
-        before={"status": "failed"},
-        after={"status": "dismissed"},
-    )
-    return message
-
-
-def can_manage_inbound_mail(user: User) -> bool:
-    return user.is_active and user.role == "admin"
-
-
-@dataclass(frozen=True)
-class MessageRow:
-    id: int
-    status: str
-    received_at: datetime
-    subject: str
-    from_address: str
-    error: str
-    attempts: int
-    size: int
-
-
-def message_rows(
-    status: str, *, limit: int = 100, before_id: int | None = None
-) -> list[MessageRow]:
-    """The admin's list: messages of one status, newest first, as rows (no raw bytes)."""
-    query = (
-        select(
-            InboundMessage.id,
-            InboundMessage.status,
-            InboundMessage.received_at,
-            InboundMessage.subject,
-            InboundMessage.from_address,
-            InboundMessage.error,
-            InboundMessage.attempts,
-            InboundMessage.size,
-        )
-        .where(InboundMessage.status == status)
-        .order_by(InboundMessage.id.desc())
-        .limit(limit)
-    )
-    if before_id is not None:
-        query = query.where(InboundMessage.id < before_id)
-    return [MessageRow(*row) for row in db.session.execute(query)]
-
-
-def status_counts() -> dict[str, int]:
-    rows = db.session.execute(
-        select(InboundMessage.status, func.count()).group_by(InboundMessage.status)
-    )
-    return dict(rows.all())
-
-
-# ---- attachments, through their case -----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AttachmentRow:
-    id: int
-    filename: str
-    size: int
-    is_stored: bool
-    received_at: datetime
-
-
-def case_attachments(case: Case) -> list[AttachmentRow]:
-    """The files e-mailed on `case` (the caller has already reached the case through scope)."""
-    query = (
-        select(
-            InboundAttachment.id,
-            InboundAttachment.filename,
-            InboundAttachment.size,
-            InboundAttachment.is_stored,
-            InboundMessage.received_at,
-        )
-        .join(InboundMessage, InboundMessage.id == InboundAttachment.message_id)
-        .where(InboundAttachment.case_id == case.id)
-        .order_by(InboundAttachment.id)
-    )
-    return [AttachmentRow(*row) for row in db.session.execute(query)]
-
-
-def attachment_of_case(case: Case, attachment_id: int) -> InboundAttachment:
-    """A stored attachment of `case` (reached through the case's scope). Raises NotFound for
-    another case's file or one that was over the limit (listed, not stored)."""
-    attachment = db.session.get(InboundAttachment, attachment_id)
-    if attachment is None or attachment.case_id != case.id or not attachment.is_stored:
-        raise NotFound("attachment")
-    return attachment
-
-
-def served_content_type(attachment: InboundAttachment) -> str:
-    kind = (attachment.content_type or "").lower()
-    return kind if kind in SAFE_CONTENT_TYPES else "application/octet-stream"

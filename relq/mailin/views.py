@@ -14,21 +14,19 @@ from relq.access import allow, get_case_or_404, require
 from relq.background import run_in_background
 from relq.cases.models import Case
 from relq.db import after_commit, transaction
-from relq.mailin.forms import MessageActionForm
-from relq.mailin.jobs import mail_job
-from relq.mailin.models import OUTCOMES, SOURCES, STATUSES
-from relq.mailin.parsing import header_lines
-from relq.mailin.services import (
-    attachment_of_case,
+from relq.mailin.attachments import attachment_of_case, case_attachments, served_content_type
+from relq.mailin.failed import (
     can_manage_inbound_mail,
-    case_attachments,
     dismiss_message,
     message_for_admin,
     message_rows,
     retry_message,
-    served_content_type,
     status_counts,
 )
+from relq.mailin.forms import MessageActionForm
+from relq.mailin.jobs import mail_job
+from relq.mailin.models import OUTCOMES, SOURCES, STATUSES
+from relq.mailin.parsing import header_lines
 
 bp = Blueprint("mailin", __name__, url_prefix="/mail")
 PER_PAGE = 100

@@ -11,16 +11,15 @@ from relq.cases.models import Case, Customer, Note
 from relq.db import db, transaction, utcnow
 from relq.errors import Conflict, NotAllowed
 from relq.mailin import jobs
+from relq.mailin.failed import dismiss_message, retry_message
 from relq.mailin.models import CaseMessageId, InboundAttachment, InboundMessage
 from relq.mailin.services import (
     IntakeUserInvalid,
     MessageTooLarge,
-    dismiss_message,
     intake_user,
     process_batch,
     receive_message,
     remember_sent_message,
-    retry_message,
 )
 from tests.factories import make_case, make_user, transition
 from tests.mailin.conftest import CORPUS, corpus
