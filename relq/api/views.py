@@ -7,13 +7,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import swagger_ui_bundle
-from flask import Blueprint, abort, jsonify, render_template, send_from_directory
+from flask import Blueprint, abort, g, jsonify, render_template, send_from_directory
 from flask_login import current_user
 from sqlalchemy import select
 
 from relq import access
 from relq.access import ANONYMOUS, EVERYONE, allow
 from relq.api import paging
+from relq.api.models import ApiToken
 from relq.api.schemas import (
     DepartmentList,
     DepartmentOut,
@@ -64,10 +65,6 @@ BY_ID = (((Handoff.id, paging.DESC),), ((Escalation.id, paging.DESC),))
 @spec.validate(resp=answers(HTTP_200=WhoAmI), tags=("tokens",))
 def me():
     """Who the token acts as."""
-    from flask import g
-
-    from relq.api.models import ApiToken
-
     scope = db.session.scalar(select(ApiToken.scope).where(ApiToken.id == g.api_token_id))
     return WhoAmI(
         user_id=current_user.id,
