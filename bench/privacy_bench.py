@@ -95,6 +95,10 @@ def _seed(n: int, progress) -> dict:
             UserInput("bench@example.com", "Bench", "operator", contact.id, "ja", PASSWORD),
             actor=None,
         )
+        create_user(
+            UserInput("officer@example.com", "Officer", "admin", contact.id, "ja", PASSWORD),
+            actor=None,
+        )
     long_ago = datetime.now(UTC) - timedelta(days=3 * 365 + 30)
     step = 5000
     for start in range(0, n, step):
@@ -251,8 +255,11 @@ def main() -> None:
 
     from relq.cases.models import Case
     from relq.db import db, transaction
+    from relq.org.models import User
     from relq.privacy.models import PersonalDataRead
+    from relq.privacy.policy import current_policy
     from relq.privacy.retention import run_retention
+    from relq.privacy.services import PolicyInput, save_policy
 
     url, cleanup = _database(args.db)
     os.environ["DATABASE_URL"] = url
@@ -262,6 +269,12 @@ def main() -> None:
             upgrade()
             with tqdm(total=args.n, desc="seed", unit="case") as bar:
                 _seed(args.n, bar.update)
+            with transaction():  # the defaults, saved: nothing is erased before that
+                saved = current_policy()
+                save_policy(
+                    db.session.scalar(select(User).where(User.email == "officer@example.com")),
+                    PolicyInput(saved.purpose_ja, saved.purpose_en, 1095, 1095, 365),
+                )
             load_before = os.getloadavg()[0]
             with tqdm(total=2 * args.n, desc="retention", unit="row") as bar:
                 start = time.perf_counter()
@@ -274,7 +287,6 @@ def main() -> None:
             assert left == 0, left
             # A fresh case of today with a customer, for the page.
             from relq.cases.services import CaseInput, CustomerInput, create_case
-            from relq.org.models import User
 
             with transaction():
                 operator = db.session.scalar(select(User).where(User.email == "bench@example.com"))

@@ -40,6 +40,12 @@ DEFAULT_PURPOSE_EN = (
 )
 
 
+def is_saved() -> bool:
+    """Whether an admin has saved the policy: until then the retention job erases nothing (an
+    upgrade must not start deleting history on its own), and the settings page says so."""
+    return db.session.get(PrivacyPolicy, 1) is not None
+
+
 def current_policy() -> PrivacyPolicy:
     """The saved policy, or an unsaved one with the defaults."""
     found = db.session.get(PrivacyPolicy, 1)

@@ -37,7 +37,7 @@ from relq.cases.models import Case, Customer
 from relq.db import db, utcnow
 from relq.org.models import User
 from relq.privacy.models import CaseAnonymisation, CustomerErasure, PrivacyRequest
-from relq.privacy.policy import current_policy
+from relq.privacy.policy import current_policy, is_saved
 
 BLANK = "—"
 BATCH = 500
@@ -342,7 +342,7 @@ def cases_past_text_retention(now: datetime, limit: int = BATCH, after: int = 0)
     """Closed cases untouched since before the text period, not yet anonymised, oldest id
     first. "Untouched" (updated_at) is never earlier than the closing, so nothing goes early."""
     days = current_policy().text_days
-    if days is None:
+    if days is None or not is_saved():
         return []
     cutoff = now - timedelta(days=days)
     return list(
@@ -366,7 +366,7 @@ def customers_past_contact_retention(
     """Customers not yet erased whose every case is closed and untouched since before the
     contact period (and who were recorded before it)."""
     days = current_policy().contact_days
-    if days is None:
+    if days is None or not is_saved():
         return []
     cutoff = now - timedelta(days=days)
     recent_or_open = exists().where(
@@ -398,7 +398,7 @@ def drop_old_attachments(now: datetime, limit: int = BATCH) -> int:
     """Drop the content of up to `limit` stored mail attachments of cases closed and untouched
     since before the attachment period, and the raw messages they came in. Returns how many
     attachments; one already dropped is never picked again (it is no longer stored)."""
-    days = current_policy().attachment_days
+    days = current_policy().attachment_days if is_saved() else None
     attachments, messages = _table("inbound_attachments"), _table("inbound_messages")
     if days is None or attachments is None or messages is None:
         return 0

@@ -125,7 +125,7 @@ def settings():
         flash(_("The privacy settings were saved."), "success")
         return redirect(url_for("privacy.settings"))
     return render_template(
-        "privacy/settings.html", form=form, policy=saved
+        "privacy/settings.html", form=form, policy=saved, is_saved=policy.is_saved()
     ), 422 if form.errors else 200
 
 

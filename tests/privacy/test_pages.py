@@ -58,6 +58,7 @@ def test_intake_form_shows_the_purpose_notice(org, login_as):
 
 def test_admin_edits_purpose_and_retention(org, login_as):
     admin = login_as(org.admin)
+    assert 'data-testid="policy-not-saved"' in admin.get("/privacy/settings").get_data(as_text=True)
     response = admin.post(
         "/privacy/settings",
         {
@@ -70,6 +71,9 @@ def test_admin_edits_purpose_and_retention(org, login_as):
         token_from="/privacy/settings",
     )
     assert response.status_code == 302
+    assert 'data-testid="policy-not-saved"' not in admin.get("/privacy/settings").get_data(
+        as_text=True
+    )
     assert "ご相談への回答のために利用します。" in login_as(org.operator).get(
         "/privacy/purpose"
     ).get_data(as_text=True)

@@ -177,6 +177,19 @@ def test_retention_is_idempotent_and_resumable(org, fixture_cases, age):
     assert db.session.scalar(select(sa.func.count()).select_from(CaseAnonymisation)) == 5
 
 
+def test_nothing_is_erased_until_an_admin_saves_the_policy(org, age):
+    with transaction():
+        case = make_case(org.operator, department=org.qa, status="closed")
+    with transaction():
+        age(case, 5000)
+    with transaction():
+        assert retention_step(utcnow())["cases_anonymised"] == 0
+    with transaction():
+        _policy(org)
+    with transaction():
+        assert retention_step(utcnow())["cases_anonymised"] == 1
+
+
 def test_no_period_keeps_everything(org, fixture_cases):
     with transaction():
         _policy(org, text_days=None, contact_days=None)
