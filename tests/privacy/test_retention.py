@@ -265,3 +265,54 @@ def test_digest_archive_and_notifications_lose_the_words(org, fixture_cases):
         )
     ).all()
     assert all(n.params["reason"] != "—" for n in escalations)
+
+
+def test_mail_attachments_have_their_own_period(org, age):
+    from relq.mailin.models import InboundAttachment, InboundMessage
+
+    with transaction():
+        policy = current_policy()
+        save_policy(
+            org.admin,
+            PolicyInput(policy.purpose_ja, policy.purpose_en, None, None, attachment_days=30),
+        )
+        old = make_case(org.operator, department=org.qa, status="closed")
+        recent = make_case(org.operator, department=org.qa, status="closed")
+        for number, case in enumerate((old, recent)):
+            message = InboundMessage(
+                message_key=f"m{number}@example.jp",
+                source="cli",
+                raw=b"From: a@example.jp\r\n\r\nbody",
+                size=30,
+                status="processed",
+                case_id=case.id,
+                outcome="case",
+            )
+            db.session.add(message)
+            db.session.flush()
+            db.session.add(
+                InboundAttachment(
+                    message_id=message.id,
+                    case_id=case.id,
+                    position=0,
+                    filename="領収書.pdf",
+                    content_type="application/pdf",
+                    size=4,
+                    is_stored=True,
+                    content=b"%PDF",
+                )
+            )
+    with transaction():
+        age(old, 60)
+    with transaction():
+        assert retention_step(utcnow())["attachments_dropped"] == 1
+    with transaction():
+        assert retention_step(utcnow())["attachments_dropped"] == 0
+    db.session.expire_all()
+    by_case = {a.case_id: a for a in db.session.scalars(select(InboundAttachment))}
+    assert (by_case[old.id].is_stored, by_case[old.id].size) == (False, 4)
+    assert by_case[recent.id].is_stored is True
+    raw = dict(db.session.execute(select(InboundMessage.case_id, InboundMessage.raw)).all())
+    assert raw[old.id] == b"" and raw[recent.id].startswith(b"From:")
+    # The case's text is kept: only the files had a period this short.
+    assert db.session.get(Case, old.id).customer_words != "—"
