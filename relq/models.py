@@ -24,8 +24,16 @@ from relq.escalations.models import Escalation, EscalationComment
 from relq.handoffs.models import Handoff, HandoffMessage, HandoffPolicy
 from relq.harassment.models import HarassmentReport, StaffFollowUp
 from relq.learning import LearnedModel
+from relq.mailin.models import CaseMessageId, InboundAttachment, InboundMessage
 from relq.notify.models import Notification, NotificationPreference
 from relq.org.models import Department, User
+from relq.privacy.models import (
+    CaseAnonymisation,
+    CustomerErasure,
+    PersonalDataRead,
+    PrivacyPolicy,
+    PrivacyRequest,
+)
 from relq.review.models import ManagementReview, ReviewAction
 from relq.routing.models import RoutingRule
 from relq.tags.models import CaseTag, Tag
@@ -34,6 +42,14 @@ from relq.themes.models import SurgeAlert
 from relq.tick import ClockRun
 
 __all__ = [
+    "CaseAnonymisation",
+    "CaseMessageId",
+    "CustomerErasure",
+    "InboundAttachment",
+    "InboundMessage",
+    "PersonalDataRead",
+    "PrivacyPolicy",
+    "PrivacyRequest",
     "ManagementReview",
     "ReviewAction",
     "ApiRateWindow",
