@@ -62,6 +62,14 @@ UNCACHED_TABLES = frozenset(
         "login_failures",
         "alembic_version",
         "clock_runs",
+        # Bookkeeping of the API (a rate counter written by every API request, a token's last
+        # use), the personal-data read log (every case page that shows a customer) and the
+        # management review's stored PDFs: counted under "cases", each would throw away every
+        # kept case page at every API call or page view.
+        "api_rate_windows",
+        "api_tokens",
+        "personal_data_reads",
+        "review_documents",
     }
 )
 TOPICS = frozenset({*TABLE_TOPICS.values(), "cases"})

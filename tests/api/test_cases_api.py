@@ -221,3 +221,25 @@ def test_notes_list_and_add(app, org, session):
     items = api.get(f"/api/v1/cases/{case.id}/notes").get_json()["items"]
     assert [n["body"] for n in items] == ["ロット確認中"]
     assert session.scalar(sa.select(sa.func.count()).select_from(Note)) == 1
+
+
+def test_reading_through_the_api_keeps_what_every_node_has_kept(app, org, session):
+    """An API read writes its rate counter and its token's last use, in its own transaction:
+    neither may count as a change of the cases, or every API call would throw away every kept
+    case page on every node."""
+    from relq.cache import CacheTopic
+
+    make_case(org.operator, department=org.qa)
+    session.commit()
+    api = ApiClient(app, make_token(org.operator, scope="read"))
+
+    def versions():
+        session.rollback()
+        return dict(session.execute(sa.select(CacheTopic.name, CacheTopic.version)).all())
+
+    api.get("/api/v1/cases")  # the first call stamps the token's last use
+    before = versions()
+    for _ in range(3):
+        assert api.get("/api/v1/cases").status_code == 200
+    assert versions() == before
+    assert session.scalar(sa.text("SELECT count(*) FROM api_rate_windows")) >= 1
