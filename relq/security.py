@@ -44,12 +44,33 @@ def add_security_headers(response: Response) -> Response:
 MAX_ID = 2**31 - 1
 
 
+def _at_most(limit: int) -> str:
+    """A regular expression for the decimal numbers 1..limit, without leading zeros."""
+    digits = str(limit)
+    shorter = [rf"[1-9]\d{{0,{len(digits) - 2}}}"] if len(digits) > 1 else []
+    same_length = []
+    for i, digit in enumerate(digits):
+        low = 1 if i == 0 else 0
+        if int(digit) > low:
+            rest = len(digits) - i - 1
+            same_length.append(f"{digits[:i]}[{low}-{int(digit) - 1}]" + rf"\d{{{rest}}}")
+    return "(?:" + "|".join([*shorter, *same_length, digits]) + ")"
+
+
 class IdConverter(IntegerConverter):
     """Flask's `int` converter, bounded to 1..MAX_ID unless a rule says otherwise: a number
-    outside does not match, and the URL answers 404."""
+    outside does not match, and the URL answers 404. With the default bounds the bound is in
+    the converter's regular expression itself, so such a URL matches no rule at all: checked
+    only after matching, a route split by method (GET and PATCH of one API resource) would
+    answer 405 for a PATCH to an id out of range."""
 
     def __init__(self, map, fixed_digits=0, min=1, max=MAX_ID, signed=False):
         super().__init__(map, fixed_digits, min, max, signed)
+        if (fixed_digits, min, max, signed) == (0, 1, MAX_ID, False):
+            self.regex = _ID_PATTERN
+
+
+_ID_PATTERN = _at_most(MAX_ID)
 
 
 # ---- no multipart bodies ------------------------------------------------------------------------
