@@ -26,12 +26,13 @@ import re
 import secrets
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from _common import each_database  # noqa: E402  (bench/_common.py, beside this script)
+
 os.environ.setdefault("RELQ_CONFIG", "test")
 
 BATCH = 20_000
@@ -326,22 +327,8 @@ def main() -> None:
     parser.add_argument("--reps", type=int, default=7)
     parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
-    if args.db in ("sqlite", "both"):
-        with tempfile.TemporaryDirectory() as folder:
-            _report("SQLite", run(f"sqlite:///{folder}/relq.db", args), args)
-    if args.db in ("postgresql", "both"):
-        import psycopg
-
-        admin = args.pg.replace("postgresql+psycopg://", "postgresql://")
-        name = f"relq_csat_bench_{os.getpid()}"
-        with psycopg.connect(admin, autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
-        try:
-            url = args.pg.rsplit("/", 1)[0] + f"/{name}"
-            _report("PostgreSQL", run(url, args), args)
-        finally:
-            with psycopg.connect(admin, autocommit=True) as connection:
-                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    for label, url in each_database(args.db, pg=args.pg, prefix="relq_csat_bench"):
+        _report(label, run(url, args), args)
 
 
 if __name__ == "__main__":

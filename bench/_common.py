@@ -1,0 +1,35 @@
+"""What relq's benchmarks share: the databases a run measures.
+
+    for label, url in each_database(args.db, pg=args.pg, prefix="relq_csat_bench"):
+        _report(label, run(url, args), args)
+
+SQLite in a temporary directory; PostgreSQL in a database created for the run (named after the
+prefix and the process) and dropped after it, even when the run fails.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def each_database(which: str, *, pg: str = DEFAULT_PG, prefix: str) -> Iterator[tuple[str, str]]:
+    """("SQLite", url) and/or ("PostgreSQL", url) as `which` says: sqlite, postgresql or both."""
+    if which in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as folder:
+            yield "SQLite", f"sqlite:///{folder}/relq.db"
+    if which in ("postgresql", "both"):
+        import psycopg
+
+        admin = pg.replace("postgresql+psycopg://", "postgresql://")
+        name = f"{prefix}_{os.getpid()}"
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield "PostgreSQL", pg.rsplit("/", 1)[0] + f"/{name}"
+        finally:
+            with psycopg.connect(admin, autocommit=True) as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
