@@ -33,3 +33,39 @@ def each_database(which: str, *, pg: str = DEFAULT_PG, prefix: str) -> Iterator[
         finally:
             with psycopg.connect(admin, autocommit=True) as connection:
                 connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def bulk_insert(table_name: str, rows: list[dict]) -> None:
+    """Rows straight to the driver, past the ORM and relq's services (a seed, not a use case):
+    COPY on PostgreSQL, executemany on SQLite with datetimes in the naive UTC text SQLAlchemy
+    stores there and booleans as 0/1. Nothing to insert is nothing done."""
+    from datetime import datetime
+
+    from relq.db import db
+
+    if not rows:
+        return
+    columns = list(rows[0])
+    raw = db.engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        if db.engine.dialect.name == "postgresql":
+            with cursor.copy(f"COPY {table_name} ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row([row[c] for c in columns])
+        else:
+
+            def value(v):
+                if isinstance(v, datetime):
+                    return v.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+                return int(v) if isinstance(v, bool) else v
+
+            cursor.execute("BEGIN")
+            cursor.executemany(
+                f"INSERT INTO {table_name} ({', '.join(columns)}) "
+                f"VALUES ({', '.join('?' for _ in columns)})",
+                [tuple(value(row[c]) for c in columns) for row in rows],
+            )
+        raw.commit()
+    finally:
+        raw.close()

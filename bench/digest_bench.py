@@ -34,6 +34,7 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from _common import bulk_insert  # noqa: E402  (bench/_common.py, beside this script)
 
 KINDS = ["inquiry"] * 5 + ["complaint"] * 3 + ["request"] + ["compliment"]
 CHANNELS = ["phone"] * 5 + ["email"] * 3 + ["web"] * 2 + ["letter", "social"]
@@ -74,39 +75,6 @@ def _fresh(url: str) -> str:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
     return url
-
-
-def _insert(table, rows: list[dict]) -> None:
-    from datetime import datetime
-
-    from relq.db import db
-
-    if not rows:
-        return
-    columns = list(rows[0])
-    raw = db.engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        if db.engine.dialect.name == "postgresql":
-            with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row([row[c] for c in columns])
-        else:
-
-            def value(v):
-                if isinstance(v, datetime):
-                    return v.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
-                return int(v) if isinstance(v, bool) else v
-
-            cursor.execute("BEGIN")
-            cursor.executemany(
-                f"INSERT INTO {table.name} ({', '.join(columns)}) "
-                f"VALUES ({', '.join('?' for _ in columns)})",
-                [tuple(value(row[c]) for c in columns) for row in rows],
-            )
-        raw.commit()
-    finally:
-        raw.close()
 
 
 def seed(n: int, week_cases: int, rng: random.Random) -> dict:
@@ -215,11 +183,11 @@ def seed(n: int, week_cases: int, rng: random.Random) -> dict:
                             "answered_at": at + timedelta(hours=3),
                         }
                     )
-        _insert(Case.__table__, rows)
-        _insert(CaseAnalysis.__table__, analyses)
-        _insert(Note.__table__, notes)
-        _insert(CaseDeadline.__table__, clocks)
-        _insert(DepartmentAnswer.__table__, answers)
+        bulk_insert(Case.__tablename__, rows)
+        bulk_insert(CaseAnalysis.__tablename__, analyses)
+        bulk_insert(Note.__tablename__, notes)
+        bulk_insert(CaseDeadline.__tablename__, clocks)
+        bulk_insert(DepartmentAnswer.__tablename__, answers)
         next_id += batch
         sys.stderr.write(f"\rseeded {min(next_id - 1, n):,}/{n:,} cases")
     sys.stderr.write("\n")
@@ -237,7 +205,7 @@ def seed(n: int, week_cases: int, rng: random.Random) -> dict:
         }
         for i in range(300)
     ]
-    _insert(Escalation.__table__, escalations)
+    bulk_insert(Escalation.__tablename__, escalations)
     if db.engine.dialect.name == "postgresql":
         with db.engine.begin() as conn:
             conn.exec_driver_sql("SELECT setval('cases_id_seq', (SELECT max(id) FROM cases))")

@@ -33,7 +33,7 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _common import each_database  # noqa: E402  (bench/_common.py, beside this script)
+from _common import bulk_insert, each_database  # noqa: E402  (bench/_common.py, beside this script)
 
 os.environ.setdefault("RELQ_CONFIG", "test")
 
@@ -175,11 +175,11 @@ def seed(n: int, n_departments: int, n_open: int, now, rng: random.Random) -> di
                     }
             rows.append(row)
             if len(rows) == BATCH:
-                _insert(table, rows)
+                bulk_insert(table.name, rows)
                 bar.update(len(rows))
                 rows = []
         if rows:
-            _insert(table, rows)
+            bulk_insert(table.name, rows)
             bar.update(len(rows))
     if db.engine.dialect.name == "sqlite":
         with db.engine.begin() as connection:
@@ -193,39 +193,6 @@ def seed(n: int, n_departments: int, n_open: int, now, rng: random.Random) -> di
             )
     refresh_planner_statistics()
     return made
-
-
-def _insert(table, rows: list[dict]) -> None:
-    """Rows straight to the driver: COPY on PostgreSQL, executemany on SQLite (datetimes in
-    the naive UTC text SQLAlchemy stores there)."""
-    from datetime import datetime
-
-    from relq.db import db
-
-    columns = list(rows[0])
-    raw = db.engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        if db.engine.dialect.name == "postgresql":
-            with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row([row[c] for c in columns])
-        else:
-
-            def value(v):
-                if isinstance(v, datetime):
-                    return v.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
-                return int(v) if isinstance(v, bool) else v
-
-            cursor.execute("BEGIN")
-            cursor.executemany(
-                f"INSERT INTO {table.name} ({', '.join(columns)}) "
-                f"VALUES ({', '.join('?' for _ in columns)})",
-                [tuple(value(row[c]) for c in columns) for row in rows],
-            )
-        raw.commit()
-    finally:
-        raw.close()
 
 
 def _pick(cumulative: list[float], x: float) -> int:

@@ -38,7 +38,7 @@ from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _common import each_database  # noqa: E402  (bench/_common.py, beside this script)
+from _common import bulk_insert, each_database  # noqa: E402  (bench/_common.py, beside this script)
 
 os.environ.setdefault("RELQ_CONFIG", "test")
 
@@ -139,7 +139,7 @@ def seed(n: int, now, rng: random.Random) -> dict:
             ("escalations", escalations),
         ):
             if rows:
-                _insert(table, rows)
+                bulk_insert(table, rows)
                 rows.clear()
 
     with tqdm(total=n, desc="cases", unit="case", unit_scale=True) as bar:
@@ -277,39 +277,6 @@ def _surges(made: dict, now, rng: random.Random) -> None:
                         p_value=0.001,
                     )
                 )
-
-
-def _insert(table_name: str, rows: list[dict]) -> None:
-    """Rows straight to the driver: COPY on PostgreSQL, executemany on SQLite (datetimes in
-    the naive UTC text SQLAlchemy stores there)."""
-    from datetime import datetime
-
-    from relq.db import db
-
-    columns = list(rows[0])
-    raw = db.engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        if db.engine.dialect.name == "postgresql":
-            with cursor.copy(f"COPY {table_name} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row([row[c] for c in columns])
-        else:
-
-            def value(v):
-                if isinstance(v, datetime):
-                    return v.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
-                return int(v) if isinstance(v, bool) else v
-
-            cursor.execute("BEGIN")
-            cursor.executemany(
-                f"INSERT INTO {table_name} ({', '.join(columns)}) "
-                f"VALUES ({', '.join('?' for _ in columns)})",
-                [tuple(value(row[c]) for c in columns) for row in rows],
-            )
-        raw.commit()
-    finally:
-        raw.close()
 
 
 def _timed(function, reps: int, before=None) -> tuple[float, float]:
