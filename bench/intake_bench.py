@@ -13,6 +13,7 @@ them because the box is shared.
     .venv/bin/python bench/intake_bench.py                                   # SQLite
     .venv/bin/python bench/intake_bench.py --db postgresql+psycopg://postgres@127.0.0.1:5432/relq_bench_intake
     .venv/bin/python bench/intake_bench.py --processes 2 --backfill --json out.json
+    .venv/bin/python bench/intake_bench.py --rounds 1 --cases 6000 --backfill --backfill-processes 2
 """
 
 from __future__ import annotations
@@ -144,19 +145,33 @@ def intake_round(url: str, cases: int, batch: int, processes: int, seed: int) ->
     return share * processes / max(seconds)
 
 
-def backfill_rate(url: str) -> tuple[float, int]:
-    """The NLP backfill of every case waiting, as `flask relq nlp backfill` runs it."""
+def backfill_rate(url: str, processes: int = 1) -> tuple[float, int]:
+    """The NLP backfill of every case waiting, as `flask relq nlp backfill [--processes N]`
+    runs it. With several processes the clock includes their start (each loads the NLP)."""
     app = _app(url)
     with app.app_context():
         from relq import nlp
+        from relq.analysis.parallel import backfill_in_processes
         from relq.analysis.services import backfill, waiting_case_ids
         from relq.db import db
 
         nlp.warm_up()
         ids = waiting_case_ids(limit=1_000_000)
         db.session.rollback()
+        done = [0]
+
+        def progress(k: int) -> None:
+            done[0] += k
+            _bar(done[0], len(ids), f"backfill ({processes} process(es))")
+
         started = time.perf_counter()
-        result = backfill(ids, progress=lambda k: None)
+        if processes > 1:
+            result = backfill_in_processes(
+                ids, processes=processes, database_url=url, progress=progress
+            )
+        else:
+            result = backfill(ids, progress=progress)
+        sys.stderr.write("\n")
         seconds = time.perf_counter() - started
         db.engine.dispose()
     return result["done"] / seconds, result["done"]
@@ -170,6 +185,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=100, help="cases per transaction")
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--backfill", action="store_true", help="then time the NLP backfill")
+    parser.add_argument(
+        "--backfill-processes", type=int, default=1, help="the backfill's processes (cores)"
+    )
     parser.add_argument("--json", default="")
     args = parser.parse_args()
     url = args.db or f"sqlite:///{tempfile.mkdtemp(prefix='relq-intake-')}/relq.db"
@@ -190,8 +208,12 @@ def main() -> None:
         "load_1min": os.getloadavg()[0],
     }
     if args.backfill:
-        rate, n = backfill_rate(url)
-        result |= {"backfill_cases": n, "backfill_cases_per_s": round(rate, 1)}
+        rate, n = backfill_rate(url, args.backfill_processes)
+        result |= {
+            "backfill_cases": n,
+            "backfill_processes": args.backfill_processes,
+            "backfill_cases_per_s": round(rate, 1),
+        }
     print(json.dumps(result))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=1) + "\n")

@@ -152,10 +152,17 @@ def nlp_group() -> None:
 
 @nlp_group.command("backfill")
 @click.option("--limit", type=int, default=None, help="At most this many cases.")
+@click.option(
+    "--processes",
+    type=click.IntRange(1, 64),
+    default=1,
+    help="Analyse in this many processes (one core each; the NLP is CPU-bound).",
+)
 @with_appcontext
-def backfill_command(limit: int | None) -> None:
+def backfill_command(limit: int | None, processes: int) -> None:
     """Analyse every case still waiting (pending, failed, or saved while the NLP was away)."""
     from relq import nlp
+    from relq.analysis.parallel import backfill_in_processes
     from relq.analysis.services import backfill, waiting_case_ids
 
     case_ids = waiting_case_ids(limit)
@@ -168,7 +175,15 @@ def backfill_command(limit: int | None) -> None:
     except nlp.NLPUnavailable as error:
         raise click.ClickException(f"The NLP pipelines cannot be loaded: {error}") from None
     with click.progressbar(length=len(case_ids), label="Analysing cases") as bar:
-        result = backfill(case_ids, progress=bar.update)
+        if processes > 1:
+            result = backfill_in_processes(
+                case_ids,
+                processes=processes,
+                database_url=current_app.config["SQLALCHEMY_DATABASE_URI"],
+                progress=bar.update,
+            )
+        else:
+            result = backfill(case_ids, progress=bar.update)
     click.echo(f"\nAnalysed {result['done']} cases; {result['failed']} failed (retried later).")
 
 

@@ -14,6 +14,9 @@
 #   BATCH=500                            cases per transaction
 #   RESEED=1                             seed again even if a snapshot exists
 #   SEED_NLP=0                           no NLP backfill
+#   SEED_NLP=sql                         PostgreSQL: search words made by SQL instead of the
+#                                        NLP (the 1M run; see seed_cases.py --words-by-sql)
+#   SEED_NLP_PROCESSES=1                 the backfill's processes (--nlp-processes)
 #   SEED_NICE=10                         nice of the seeding process (the box is shared)
 #   KEEP_SNAPSHOT=1                      use the snapshot even if the seeding code changed since
 #   RELQ_TREE=<dir>                      the relq to seed with (default this work tree)
@@ -45,7 +48,9 @@ export RELQ_CONFIG=production SECRET_KEY="$(cat $ROOT/secret_key)" \
 cd "$TREE"
 init() { $VENV/bin/flask relq init "$@"; }
 seed() {  # seed_cases.py with the mode's arguments
-  local flag=""; [[ $NLP == 1 ]] || flag=--no-nlp
+  local flag="--nlp-processes ${SEED_NLP_PROCESSES:-1}"
+  [[ $NLP == 0 ]] && flag=--no-nlp
+  [[ $NLP == sql ]] && flag=--words-by-sql
   nice -n "${SEED_NICE:-10}" $VENV/bin/python "$REPO/bench/seed_cases.py" --n "$N" --mode "$MODE" \
     --batch "$BATCH" $flag "$@" ${OUTF:+--out "$OUTF"}
 }

@@ -203,3 +203,18 @@ def test_the_tick_leaves_a_freshly_queued_case_to_its_queue_and_catches_up_a_los
     app.config["ANALYSIS_QUEUE"] = "off"  # no queue at all: the tick is the only one
     tick()
     assert _analysis(fresh).state == "done"
+
+
+@pytest.mark.slow
+def test_backfill_in_two_processes_analyses_every_waiting_case_once(org, app):
+    """`--processes 2`: two spawned processes on the same database share the waiting cases;
+    each case is read and written once, and a case that was done stays done."""
+    ids = [_log(org, customer_words=f"炊飯器のふたが閉まらない {i}") for i in range(7)]
+    result = app.test_cli_runner().invoke(args=["relq", "nlp", "backfill", "--processes", "2"])
+    assert result.exit_code == 0, result.output
+    assert "Analysed 7 cases; 0 failed" in result.output
+    rows = [_analysis(i) for i in ids]
+    assert {row.state for row in rows} == {"done"}
+    assert all(row.search_text for row in rows), [row.search_text for row in rows]
+    again = app.test_cli_runner().invoke(args=["relq", "nlp", "backfill", "--processes", "2"])
+    assert "No case is waiting" in again.output
