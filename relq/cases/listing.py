@@ -263,9 +263,14 @@ def customer_history(user: User, case: Case, *, limit: int = 10) -> CustomerHist
         Case.customer_id == case.customer_id, Case.id != case.id
     )
     since = case.received_at - timedelta(days=REPEAT_CUSTOMER.days)
-    dates = others.with_only_columns(Case.received_at).subquery()
-    total, recent = db.session.execute(
-        select(func.count(), func.count().filter(dates.c.received_at > since)).select_from(dates)
-    ).one()
-    rows = _rows(others.order_by(Case.received_at.desc(), Case.id.desc()), offset=0, limit=limit)
+    # The counts ride on the rows as window aggregates (computed before the LIMIT): one
+    # statement, not a count and then the rows.
+    query = (
+        _row_query(others.order_by(Case.received_at.desc(), Case.id.desc()))
+        .add_columns(func.count().over(), func.count().filter(Case.received_at > since).over())
+        .limit(limit)
+    )
+    found = db.session.execute(query).all()
+    total, recent = (found[0][-2], found[0][-1]) if found else (0, 0)
+    rows = _with_clocks([row[:-2] for row in found])
     return CustomerHistory(tuple(rows), total, recent, REPEAT_CUSTOMER.days)

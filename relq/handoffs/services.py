@@ -18,6 +18,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from relq import access, events
 from relq.audit.services import record
+from relq.cache import cached
 from relq.cases.models import Case
 from relq.db import db, utcnow
 from relq.deadlines.calendar import add_business_minutes, business_minutes_between
@@ -293,9 +294,11 @@ def policy_for(requester_id: int, provider_id: int) -> tuple[int, int]:
     return policy.due_minutes, policy.grace_minutes
 
 
+@cached("org", "handoffs")
 def due_minutes_by_provider(requester_id: int) -> dict[int, int]:
     """The business minutes each department has for requests from `requester_id` (its pair's
-    policy, or the default): shown beside each department when asking."""
+    policy, or the default): shown beside each department when asking, on every case page
+    (kept; callers must not change the dict)."""
     own = dict(
         db.session.execute(
             select(HandoffPolicy.provider_department_id, HandoffPolicy.due_minutes).where(

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from relq import access, events
 from relq.audit.models import AuditEvent
 from relq.audit.services import diff, record
+from relq.cache import cached
 from relq.cases.models import OFFICE_TZ, Case
 from relq.cases.services import CaseError, MissingInput, NotAllowed
 from relq.db import db, utcnow
@@ -118,21 +119,37 @@ def follow_ups(report: HarassmentReport) -> list[StaffFollowUp]:
     )
 
 
-def staff_choices(case: Case, actor: User) -> list[User]:
-    """Who may be named as the staff member who bore it: the actor, and the active front line
-    of the department that took the case in."""
-    found = list(
-        db.session.scalars(
-            select(User)
+@dataclass(frozen=True)
+class StaffMember:
+    id: int
+    name: str
+
+
+@cached("org")
+def _front_line(department_id: int | None) -> tuple[StaffMember, ...]:
+    """The active operators and leads of a department (kept: the flag button is on every case
+    page, and people change far less often than cases are read)."""
+    return tuple(
+        StaffMember(*row)
+        for row in db.session.execute(
+            select(User.id, User.name)
             .where(
-                User.department_id == case.intake_department_id,
+                User.department_id == department_id,
                 User.is_active.is_(True),
                 User.role.in_(("operator", "lead")),
             )
             .order_by(User.name)
         )
     )
-    return found if actor in found else [actor, *found]
+
+
+def staff_choices(case: Case, actor: User) -> list[StaffMember]:
+    """Who may be named as the staff member who bore it: the actor, and the active front line
+    of the department that took the case in."""
+    found = list(_front_line(case.intake_department_id))
+    if any(person.id == actor.id for person in found):
+        return found
+    return [StaffMember(actor.id, actor.name), *found]
 
 
 @dataclass
