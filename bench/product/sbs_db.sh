@@ -17,12 +17,14 @@
 #   varied-N.json       list_varied, search_varied (product-varied.json, load_pick.py):
 #                       filters and words drawn per request, so the page is computed
 #   mixed-N.json        list_shell while WRITERS connections post `create` (mixed.py)
-#   nocache-N.json      list_shell, search with BENCH_PAGE_CACHE=off (bench_wsgi.py): the
+#   nocache-N.json      list_shell, list_deep, search with BENCH_PAGE_CACHE=off (bench_wsgi.py): the
 #                       default list's cost when its kept page cannot be used
 # then tables.md (tables.py). The database is restored from its snapshot first (seed.sh).
 #
 # Knobs: N=100000 WORKERS=4 CONC=8 DUR=15 WARM=3 REPS=3 WRITERS=2 QUIET_WAIT=30
-#   NOISY_RETRIES=1 OUT=$TMPDIR/bench-results/sbs-<db>-<ts> RELQ_TREE=(default: a copy of HEAD,
+#   NOISY_RETRIES=1 OUT=$TMPDIR/bench-results/sbs-<db>-<ts> ENDPOINTS=(the product step's, default
+#   all of product.json; e.g. list_shell,list_deep,search,search_ja for the 1M run)
+#   RELQ_TREE=(default: a copy of HEAD,
 #   tree.sh; "worktree" = the work tree as it is) STEPS="ceiling product varied mixed nocache"
 #   MAX_LOAD=1.5 LOAD_WAIT=2400: before each step, wait while the 1-minute load average of the
 #   box is above MAX_LOAD (other people's tests), at most LOAD_WAIT s in all; every step's
@@ -117,6 +119,7 @@ if has product; then
   wait_load product
   log "relq N=$N on $DB_KIND: product.json"
   "${LOAD[@]}" "${OWN[@]}" --target "$HERE/product.json" --label "product-$DB_KIND-$N" \
+    ${ENDPOINTS:+--endpoints "$ENDPOINTS"} \
     --out "$OUT/product-$N.json" 2>&1 | tee -a "$OUT/run.log"
   catch_up
 fi
@@ -139,7 +142,7 @@ if has nocache; then
   serve BENCH_PAGE_CACHE=off
   wait_load nocache
   log "relq N=$N on $DB_KIND: list_shell and search with the page never kept"
-  "${LOAD[@]}" "${OWN[@]}" --target "$HERE/product.json" --endpoints list_shell,search \
+  "${LOAD[@]}" "${OWN[@]}" --target "$HERE/product.json" --endpoints list_shell,list_deep,search \
     --label "nocache-$DB_KIND-$N" --out "$OUT/nocache-$N.json" 2>&1 | tee -a "$OUT/run.log"
 fi
 bash "$HERE/serve.sh" stop; trap - EXIT

@@ -28,6 +28,8 @@ ROWS = [
     ("nocache", "list_shell", "list `/cases/`, page not kept (`BENCH_PAGE_CACHE=off`)", 50, True),
     ("varied", "list_varied", "list, filters drawn per request (computed)", 50, True),
     ("mixed", None, "list `/cases/` while 2 connections post cases", 50, True),
+    ("product", "list_deep", "list `?page=2000` (OFFSET 49,975), kept page", 100, False),
+    ("nocache", "list_deep", "list `?page=2000`, page not kept", 100, False),
     ("product", "detail", "detail `/cases/{id}`", 30, False),
     ("product", "search", "search `warranty`, all statuses, kept page", 100, False),
     ("nocache", "search", "search `warranty`, page not kept", 100, False),
