@@ -161,13 +161,15 @@ def _bump_topics(session: Session) -> None:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    for topic in sorted(topics):
-        statement = insert(table).values(name=topic, version=_token())
-        connection.execute(
-            statement.on_conflict_do_update(
-                index_elements=[table.c.name], set_={"version": statement.excluded.version}
-            )
+    # One statement for all of them (a round trip each would be paid by every write).
+    statement = insert(table).values(
+        [{"name": topic, "version": _token()} for topic in sorted(topics)]
+    )
+    connection.execute(
+        statement.on_conflict_do_update(
+            index_elements=[table.c.name], set_={"version": statement.excluded.version}
         )
+    )
 
 
 @event.listens_for(Session, "after_transaction_end")
