@@ -41,6 +41,9 @@ def test_upgrade_downgrade_upgrade(empty_url):
         db.engine.dispose()
 
 
+DESC_INDEXES = {"ix_cases_severity_received_at"}
+
+
 def test_models_match_the_migrations(empty_url):
     app = _test_app(empty_url)
     with app.app_context():
@@ -50,6 +53,14 @@ def test_models_match_the_migrations(empty_url):
                 conn, opts={"compare_type": True, "include_name": is_model_object}
             )
             diff = compare_metadata(context, db.metadata)
+            if conn.dialect.name == "sqlite":
+                # Alembic compares an index with DESC columns only approximately on SQLite (it
+                # sees it removed and added again); PostgreSQL's run compares it in full.
+                diff = [
+                    d
+                    for d in diff
+                    if not (d[0] in ("add_index", "remove_index") and d[1].name in DESC_INDEXES)
+                ]
         db.engine.dispose()
     assert diff == [], "the models changed without a migration"
 

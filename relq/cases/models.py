@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -236,6 +237,14 @@ class Case(db.Model):
             "responsible_department_id",
             "received_at",
         ),
+        # The list's other sorts (relq.cases.services.SORTS): one page read, not every case.
+        Index(
+            "ix_cases_severity_received_at",
+            "severity",
+            text("received_at DESC"),
+            text("id DESC"),
+        ),
+        Index("ix_cases_updated_at", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
