@@ -143,8 +143,21 @@ def _row_query(query: Select) -> Select:
 
 
 def _rows(query: Select, *, offset: int, limit: int) -> list[CaseRow]:
-    found = db.session.execute(_row_query(query).limit(limit).offset(offset)).all()
-    return _with_clocks(found)
+    if offset == 0:
+        found = db.session.execute(_row_query(query).limit(limit)).all()
+        return _with_clocks(found)
+    # A deeper page: its ids first, from the cases alone (the default order's index holds what
+    # the scopes and the default filter read), then the rows of those ids. Joined at once, the
+    # OFFSET would skip whole joined rows: every skipped case read, its department and
+    # assignee looked up (page 2,000 at 100k cases on SQLite: 60 ms of CPU).
+    ids = db.session.scalars(query.with_only_columns(Case.id).limit(limit).offset(offset)).all()
+    if not ids:
+        return []
+    by_id = {
+        row[0]: row
+        for row in db.session.execute(_row_query(select(Case).where(Case.id.in_(ids)))).all()
+    }
+    return _with_clocks([by_id[case_id] for case_id in ids if case_id in by_id])
 
 
 def _with_clocks(found: list, connection: Connection | None = None) -> list[CaseRow]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from relq.cases.services import SORTS
 from relq.db import utcnow
 from tests.factories import make_case
 
@@ -94,6 +95,30 @@ def test_sort_and_pages(org, login_as, app):
     severities = {c.ref: c.severity for c in made}
     assert [severities[r] for r in by_severity] == sorted(severities[r] for r in by_severity)
     assert "30" in client.get("/cases/").get_data(as_text=True)
+
+
+def test_deeper_pages_follow_every_sort(org, login_as, app):
+    """Page 1 is one statement; deeper pages choose their ids first and then read their rows
+    (relq.cases.listing._rows). Both give the order of the one-page list, ties included."""
+    now = utcnow()
+    for i in range(11):  # five distinct times: ties broken by id
+        make_case(
+            org.operator,
+            department=org.qa,
+            received_at=now - timedelta(hours=i % 5),
+            severity=1 + i % 4,
+        )
+    client = login_as(org.operator)
+    for sort in SORTS:
+        app.config.update(CASES_PER_PAGE=50)
+        whole = unique(refs(client.get(f"/cases/?sort={sort}")))
+        app.config.update(CASES_PER_PAGE=4)
+        paged = [
+            ref
+            for page in (1, 2, 3)
+            for ref in unique(refs(client.get(f"/cases/?sort={sort}&page={page}")))
+        ]
+        assert len(whole) == 11 and paged == whole, sort
 
 
 def test_count_is_capped_on_large_results(org, login_as, app):
