@@ -121,6 +121,33 @@ def test_deeper_pages_follow_every_sort(org, login_as, app):
         assert len(whole) == 11 and paged == whole, sort
 
 
+def test_pages_go_ten_thousand_cases_deep(org, login_as, app):
+    """A page past MAX_LIST_DEPTH shows the deepest page, and says why (a deep OFFSET walks
+    every case before it)."""
+    app.config.update(CASES_PER_PAGE=2)
+    import relq.cases.views as views
+
+    app_depth = views.MAX_LIST_DEPTH
+    views.MAX_LIST_DEPTH = 4  # two pages of two
+    try:
+        made = [
+            make_case(org.operator, department=org.qa, received_at=utcnow() - timedelta(hours=i))
+            for i in range(6)
+        ]
+        client = login_as(org.operator)
+        last = client.get("/cases/?page=2")
+        beyond = client.get("/cases/?page=3")
+    finally:
+        views.MAX_LIST_DEPTH = app_depth
+    assert unique(refs(last)) == [c.ref for c in made[2:4]]
+    assert unique(refs(beyond)) == [c.ref for c in made[2:4]]
+    beyond_html, last_html = beyond.get_data(as_text=True), last.get_data(as_text=True)
+    assert "page 2 is the last one" in beyond_html or "最後は 2 ページ" in beyond_html
+    assert "is the last one" not in last_html and "最後は" not in last_html
+    assert "page=3" not in last_html  # no Next beyond the deepest page
+    assert "page=2" in client.get("/cases/?page=1").get_data(as_text=True)
+
+
 def test_count_is_capped_on_large_results(org, login_as, app):
     app.config.update(CASE_COUNT_LIMIT=5, CASES_PER_PAGE=3)
     for _ in range(8):
