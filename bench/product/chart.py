@@ -23,6 +23,7 @@ from html import escape
 LABELS = {
     "list_shell": "relq case list /cases/ (newest first)",
     "list_data": "relq case list ?sort=received_at (oldest first)",
+    "list_deep": "relq case list, a deep page",
     "detail": "relq case detail /cases/{id}",
     "search": "relq search ?q=warranty&scope=all",
     "create": "relq intake POST /cases/new",
