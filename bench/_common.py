@@ -38,8 +38,9 @@ def each_database(which: str, *, pg: str = DEFAULT_PG, prefix: str) -> Iterator[
 def bulk_insert(table_name: str, rows: list[dict]) -> None:
     """Rows straight to the driver, past the ORM and relq's services (a seed, not a use case):
     COPY on PostgreSQL, executemany on SQLite with datetimes in the naive UTC text SQLAlchemy
-    stores there and booleans as 0/1. Nothing to insert is nothing done."""
-    from datetime import datetime
+    stores there (an aware time converted to UTC first) and booleans as 0/1. Nothing to insert
+    is nothing done."""
+    from datetime import UTC, datetime
 
     from relq.db import db
 
@@ -57,7 +58,8 @@ def bulk_insert(table_name: str, rows: list[dict]) -> None:
 
             def value(v):
                 if isinstance(v, datetime):
-                    return v.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+                    utc = v.astimezone(UTC) if v.tzinfo is not None else v
+                    return utc.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
                 return int(v) if isinstance(v, bool) else v
 
             cursor.execute("BEGIN")

@@ -32,7 +32,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from _common import each_database  # noqa: E402  (bench/_common.py, beside this script)
+from _common import bulk_insert, each_database  # noqa: E402  (bench/_common.py, beside this script)
 
 os.environ.setdefault("RELQ_CONFIG", "test")
 
@@ -57,30 +57,6 @@ def _app(url: str):
         SQLALCHEMY_DATABASE_URI = url
 
     return create_app(Config)
-
-
-def _insert(table, rows: list[dict]) -> None:
-    """Rows straight to the driver: COPY on PostgreSQL, executemany on SQLite."""
-    from relq.db import db
-
-    columns = list(rows[0])
-    raw = db.engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        if db.engine.dialect.name == "postgresql":
-            with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row([row[c] for c in columns])
-        else:
-            cursor.execute("BEGIN")
-            cursor.executemany(
-                f"INSERT INTO {table.name} ({', '.join(columns)}) "
-                f"VALUES ({', '.join('?' for _ in columns)})",
-                [tuple(row[c] for c in columns) for row in rows],
-            )
-        raw.commit()
-    finally:
-        raw.close()
 
 
 def seed(args, rng: random.Random) -> dict:
@@ -154,8 +130,8 @@ def seed(args, rng: random.Random) -> dict:
 
     def flush() -> None:
         if responses:
-            _insert(SurveyResponse.__table__, responses)
-            _insert(FactorAnswer.__table__, answers)
+            bulk_insert(SurveyResponse.__tablename__, responses)
+            bulk_insert(FactorAnswer.__tablename__, answers)
             responses.clear()
             answers.clear()
 
