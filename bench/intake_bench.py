@@ -145,9 +145,10 @@ def intake_round(url: str, cases: int, batch: int, processes: int, seed: int) ->
     return share * processes / max(seconds)
 
 
-def backfill_rate(url: str, processes: int = 1) -> tuple[float, int]:
+def backfill_rate(url: str, processes: int = 1) -> tuple[float, float, int]:
     """The NLP backfill of every case waiting, as `flask relq nlp backfill [--processes N]`
-    runs it. With several processes the clock includes their start (each loads the NLP)."""
+    runs it: (cases/s overall, cases/s steady, cases). With several processes the overall
+    clock includes their start (each loads the NLP)."""
     app = _app(url)
     with app.app_context():
         from relq import nlp

@@ -56,9 +56,9 @@ def backfill_in_processes(
     # pipelines and threads, none of which survive a fork safely.
     context = multiprocessing.get_context("spawn")
     with context.Pool(workers, initializer=_start_worker, initargs=(database_url,)) as pool:
-        for size, batch_done, batch_failed in pool.imap_unordered(_analyse_batch, batches):
+        for analysed, batch_done, batch_failed in pool.imap_unordered(_analyse_batch, batches):
             done += batch_done
             failed += batch_failed
             if progress:
-                progress(size)
+                progress(analysed)
     return {"done": done, "failed": failed}

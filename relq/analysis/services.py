@@ -266,11 +266,13 @@ def search_condition(query: str) -> ColumnElement[bool]:
     # lexemes, and the waiting cases' substring match, as one IN over a UNION ALL of the two.
     # Apart, each branch is estimated from its own index's statistics (the word's frequency in
     # the tsvector's; the few waiting cases in the state index's), so the planner knows how
-    # many cases match and chooses well: a rare word's ~1,000 cases sorted (10 ms at 100k
-    # cases), a common word's walked newest first. OR-ed inside one subquery (session 4) the
-    # estimate was a guess (131 rows for 1,017) and a rare word walked 50,000 cases newest
-    # first, probing each one's analysis: 135 ms. (Two IN subqueries OR-ed at the top cannot
-    # become joins: both were computed whole, 0.9 s for a word in one case of ten.)
+    # many cases match: a rare word's ~1,000 cases are read from the word index and sorted
+    # (10 ms at 100k cases). OR-ed inside one subquery (session 4) the estimate was a guess
+    # (131 rows for 1,017) and a rare word walked 50,000 cases newest first, probing each one's
+    # analysis: 135 ms. The price: a common word's cases are read whole too (one case in six at
+    # 100k: 82 ms for the page, where the walk took 1 ms but its count 272 ms); see
+    # bench/README.md, session 7. (Two IN subqueries OR-ed at the top cannot become joins: both
+    # were computed whole, 0.9 s for a word in one case of ten.)
     every_word = text("case_analyses.search_vector @@ CAST(:lexemes AS tsquery)").bindparams(
         lexemes=" & ".join("'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in terms)
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from relq.cases import views
 from relq.cases.services import SORTS
 from relq.db import utcnow
 from tests.factories import make_case
@@ -121,24 +122,18 @@ def test_deeper_pages_follow_every_sort(org, login_as, app):
         assert len(whole) == 11 and paged == whole, sort
 
 
-def test_pages_go_ten_thousand_cases_deep(org, login_as, app):
+def test_pages_go_ten_thousand_cases_deep(org, login_as, app, monkeypatch):
     """A page past MAX_LIST_DEPTH shows the deepest page, and says why (a deep OFFSET walks
     every case before it)."""
     app.config.update(CASES_PER_PAGE=2)
-    import relq.cases.views as views
-
-    app_depth = views.MAX_LIST_DEPTH
-    views.MAX_LIST_DEPTH = 4  # two pages of two
-    try:
-        made = [
-            make_case(org.operator, department=org.qa, received_at=utcnow() - timedelta(hours=i))
-            for i in range(6)
-        ]
-        client = login_as(org.operator)
-        last = client.get("/cases/?page=2")
-        beyond = client.get("/cases/?page=3")
-    finally:
-        views.MAX_LIST_DEPTH = app_depth
+    monkeypatch.setattr(views, "MAX_LIST_DEPTH", 4)  # two pages of two
+    made = [
+        make_case(org.operator, department=org.qa, received_at=utcnow() - timedelta(hours=i))
+        for i in range(6)
+    ]
+    client = login_as(org.operator)
+    last = client.get("/cases/?page=2")
+    beyond = client.get("/cases/?page=3")
     assert unique(refs(last)) == [c.ref for c in made[2:4]]
     assert unique(refs(beyond)) == [c.ref for c in made[2:4]]
     beyond_html, last_html = beyond.get_data(as_text=True), last.get_data(as_text=True)
